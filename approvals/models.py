@@ -1,0 +1,1 @@
+"""Models of the approvals app (added by its own issue)."""

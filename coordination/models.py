@@ -1,0 +1,1 @@
+"""Models of the coordination app (added by its own issue)."""

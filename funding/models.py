@@ -1,0 +1,1 @@
+"""Models of the funding app (added by its own issue)."""

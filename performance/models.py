@@ -1,0 +1,1 @@
+"""Models of the performance app (added by its own issue)."""

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    """Who people are: users, their organisations (with credit standing) and their roles."""
+
+    name = "portal.accounts"
+    label = "accounts"
+    verbose_name = "账户与单位"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from . import permissions  # noqa: F401  (registers the access policies)
+        from .roles import sync_roles
+
+        post_migrate.connect(sync_roles, dispatch_uid="accounts.sync_roles")

@@ -1,0 +1,21 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from portal.accounts.apis import OrganizationViewSet, me
+from portal.notifications.apis import NotificationViewSet
+from projects.apis import ProjectViewSet
+
+router = DefaultRouter()
+router.register("projects", ProjectViewSet, basename="project")
+router.register("organizations", OrganizationViewSet, basename="organization")
+router.register("notifications", NotificationViewSet, basename="notification")
+
+urlpatterns = [
+    path("", include(router.urls)),
+    path("me/", me, name="api-me"),
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

@@ -1,0 +1,48 @@
+"""API plumbing shared by every app: pagination, the one error format, the policy-backed base view."""
+
+from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, pagination, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import ApplicationError
+
+
+class Pagination(pagination.PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def _field_errors(detail) -> dict:
+    if isinstance(detail, dict):
+        return {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in detail.items()}
+    return {}
+
+
+def exception_handler(exc, context):
+    """Every error has one shape: {"error": {"code", "message", "fields": {field: [messages]}}}."""
+    if isinstance(exc, ApplicationError):
+        data = {"code": exc.code, "message": exc.message, "fields": _field_errors(exc.extra)}
+        return Response({"error": data}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(getattr(exc, "message_dict", None) or {"non_field_errors": exc.messages})
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _field_errors(exc.detail) if isinstance(exc.detail, dict) else {"non_field_errors": [str(m) for m in exc.detail]}
+        from django.utils.translation import gettext as _
+
+        message = _("Invalid input: %(fields)s") % {"fields": ", ".join(fields)}
+        response.data = {"error": {"code": "invalid", "message": message, "fields": fields}}
+    else:
+        codes = exc.get_codes() if hasattr(exc, "get_codes") else "error"
+        response.data = {"error": {"code": codes if isinstance(codes, str) else "error",
+                                   "message": str(getattr(exc, "detail", exc)), "fields": {}}}
+    return response

@@ -1,0 +1,141 @@
+"""The one access policy: "may user U do action A on object O", and "which objects may U see".
+
+Pages, the API and templates all ask here; no view decides on its own. Each guarded model registers an
+`ObjectPolicy` (in its app's `permissions.py`). A missing object and a forbidden one look the same to the caller
+(404); a refusal of an existing object is written to the security log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+
+M = TypeVar("M", bound=Model)
+
+
+class ObjectPolicy:
+    """Access rules of one model. Subclasses set `model` and `actions` and may override `scope`/`allows`.
+
+    The default: a user with the model permission `<app>.<action>_<model>` (through a role group) may do the
+    action on every object; anyone else only on objects granted to them, or to one of their groups, through
+    django-guardian's direct-foreign-key object permission tables (`user_perm_model`, `group_perm_model`).
+    """
+
+    model: type[Model]
+    actions: tuple[str, ...] = ("view",)
+    user_perm_model: type[Model] | None = None
+    group_perm_model: type[Model] | None = None
+
+    def codename(self, action: str) -> str:
+        return f"{action}_{self.model._meta.model_name}"
+
+    def has_global(self, user: User, action: str) -> bool:
+        return user.is_superuser or user.has_perm(f"{self.model._meta.app_label}.{self.codename(action)}")
+
+    def granted_q(self, user: User, action: str) -> Q:
+        """Objects granted to the user or the user's groups for `action` (one subquery each, no join fan-out)."""
+        codename = self.codename(action)
+        q = Q(pk__in=[])
+        if self.user_perm_model is not None:
+            q |= Q(
+                pk__in=self.user_perm_model.objects.filter(user=user, permission__codename=codename).values(
+                    "content_object_id"
+                )
+            )
+        if self.group_perm_model is not None:
+            q |= Q(
+                pk__in=self.group_perm_model.objects.filter(group__user=user, permission__codename=codename).values(
+                    "content_object_id"
+                )
+            )
+        return q
+
+    def scope(self, user: User, queryset: QuerySet, action: str) -> QuerySet:
+        if self.has_global(user, action):
+            return queryset
+        return queryset.filter(self.granted_q(user, action))
+
+    def allows(self, user: User, action: str, obj: Model) -> bool:
+        if self.has_global(user, action):
+            return True
+        return self.scope(user, self.model._default_manager.filter(pk=obj.pk), action).exists()
+
+
+_policies: dict[type[Model], ObjectPolicy] = {}
+
+
+def register(policy: ObjectPolicy) -> ObjectPolicy:
+    _policies[policy.model] = policy
+    return policy
+
+
+def policy_for(model_or_obj: type[Model] | Model) -> ObjectPolicy:
+    model = model_or_obj if isinstance(model_or_obj, type) else type(model_or_obj)
+    model = model._meta.concrete_model
+    try:
+        return _policies[model]
+    except KeyError:
+        raise ImproperlyConfigured(f"No access policy registered for {model.__name__}") from None
+
+
+def _check_action(policy: ObjectPolicy, action: str) -> None:
+    if action not in policy.actions:
+        raise ImproperlyConfigured(f"{policy.model.__name__} has no action {action!r}")
+
+
+def _usable(user: Any) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def can(user: User, action: str, obj: Model) -> bool:
+    """May `user` do `action` on `obj`?"""
+    policy = policy_for(obj)
+    _check_action(policy, action)
+    return _usable(user) and policy.allows(user, action, obj)
+
+
+def visible(user: User, queryset: QuerySet[M] | type[M], action: str = "view") -> QuerySet[M]:
+    """`queryset` narrowed to the objects `user` may `action`; empty for anonymous or inactive users."""
+    qs = queryset._default_manager.all() if isinstance(queryset, type) else queryset
+    policy = policy_for(qs.model)
+    _check_action(policy, action)
+    if not _usable(user):
+        return qs.none()
+    return policy.scope(user, qs, action)
+
+
+def get_or_404(user: User, queryset: QuerySet[M] | type[M], action: str = "view", **lookup: Any) -> M:
+    """The object matching `lookup` if `user` may `action` it; otherwise 404, whether it is missing or forbidden."""
+    qs = queryset._default_manager.all() if isinstance(queryset, type) else queryset
+    try:
+        return visible(user, qs, action).get(**lookup)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        pass
+    if qs.filter(**lookup).exists():
+        _log_refusal(user, action, f"{qs.model._meta.label}:{lookup}")
+    raise Http404(f"No {qs.model._meta.verbose_name} matches the given query.")
+
+
+def require(user: User, action: str, obj: Model) -> None:
+    """Raise PermissionDenied (logged) unless `user` may do `action` on `obj` (an object the user can see)."""
+    if not can(user, action, obj):
+        _log_refusal(user, action, f"{obj._meta.label}:{obj.pk}")
+        raise PermissionDenied
+
+
+def allowed_actions(user: User, obj: Model, actions: Iterable[str] | None = None) -> set[str]:
+    policy = policy_for(obj)
+    return {a for a in (actions or policy.actions) if can(user, a, obj)}
+
+
+def _log_refusal(user: User, action: str, target: str) -> None:
+    from portal.audit.services import security_event_record
+
+    security_event_record(kind="access_refused", user=user if _usable(user) else None, detail=f"{action} {target}")

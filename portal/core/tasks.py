@@ -1,0 +1,19 @@
+import socket
+
+from celery import shared_task
+from django.db.models import F
+from django.utils import timezone
+
+from .models import Heartbeat
+
+
+@shared_task(name="core.heartbeat")
+def heartbeat() -> None:
+    """Proves the scheduler and a worker are alive: the status page shows the last run."""
+    updated = Heartbeat.objects.filter(name="worker").update(
+        last_run_at=timezone.now(), runs=F("runs") + 1, last_worker=socket.gethostname()
+    )
+    if not updated:
+        Heartbeat.objects.get_or_create(
+            name="worker", defaults={"last_run_at": timezone.now(), "runs": 1, "last_worker": socket.gethostname()}
+        )

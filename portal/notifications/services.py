@@ -1,0 +1,67 @@
+"""The one way any app tells a person something: `notify()`. In-app at once; e-mail by a Celery task after the
+transaction commits. Keyed by event, so a retried task never notifies twice."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.mail import send_mail
+from django.db import IntegrityError, models, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from .models import Notification
+
+
+def notify(
+    *, recipients: Iterable[Any], event_key: str, title: str, body: str = "", url: str = "",
+    target: models.Model | None = None, level: str = Notification.Level.INFO, email: bool = True,
+) -> list[Notification]:
+    """Notify each recipient once about `event_key`; returns only the notifications created now."""
+    created = []
+    target_type = ContentType.objects.get_for_model(target) if target is not None else None
+    for user in {u.pk: u for u in recipients if u is not None and u.is_active}.values():
+        try:
+            with transaction.atomic():
+                n, was_new = Notification.objects.get_or_create(
+                    recipient=user, event_key=event_key[:200],
+                    defaults={"title": str(title)[:200], "body": str(body), "url": url, "level": level,
+                              "target_type": target_type, "target_id": str(target.pk) if target is not None else ""},
+                )
+        except IntegrityError:  # a concurrent run created it first
+            continue
+        if was_new:
+            created.append(n)
+            if email and user.email and user.email_notifications:
+                from .tasks import send_notification_email
+
+                transaction.on_commit(lambda pk=n.pk: send_notification_email.delay(pk))
+    return created
+
+
+@transaction.atomic
+def notification_send_email(*, notification_id: int) -> bool:
+    """E-mail one notification unless it already was (the row lock makes concurrent retries send once)."""
+    n = Notification.objects.select_for_update().select_related("recipient").filter(pk=notification_id).first()
+    if n is None or n.emailed_at is not None or not n.recipient.email:
+        return False
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"notification": n, "base_url": settings.PORTAL_BASE_URL}
+        text = render_to_string("notifications/email.txt", context)
+    send_mail(subject=f"[重点工程] {n.title}", message=text, from_email=settings.DEFAULT_FROM_EMAIL,
+              recipient_list=[n.recipient.email])
+    n.emailed_at = timezone.now()
+    n.save(update_fields=["emailed_at"])
+    return True
+
+
+def notification_mark_read(*, user: Any, notification: Notification) -> Notification:
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, user: Any) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())

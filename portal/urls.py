@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from portal.accounts.urls import auth_urlpatterns
+from portal.core import views as core_views
+from portal.dashboards.views import home
+
+admin.site.site_header = "重点工程建设管理局 · 系统管理"
+admin.site.site_title = "重点工程门户管理"
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("accounts/", include(auth_urlpatterns)),
+    path("accounts/", include("portal.accounts.urls")),
+    path("notifications/", include("portal.notifications.urls")),
+    path("projects/", include("projects.urls")),
+    path("status/", core_views.system_status, name="status"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("api/v1/", include("portal.api_urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "portal.core.views.error_404"
+handler403 = "portal.core.views.error_403"
+handler500 = "portal.core.views.error_500"

@@ -1,0 +1,133 @@
+"""/api/v1/projects/: the same services and selectors as the pages, in JSON."""
+
+from django.db import transaction
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from portal.accounts.models import Organization
+from portal.core import policy
+from portal.core.models import Region
+from portal.core.services import object_void
+
+from . import selectors, services
+from .models import Phase, Project, ProjectLevel, ProjectType, Stage
+
+
+class ProjectOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    project_type = serializers.CharField()
+    project_type_display = serializers.CharField(source="get_project_type_display")
+    level = serializers.CharField()
+    phase = serializers.CharField()
+    stage = serializers.CharField()
+    stage_display = serializers.CharField(source="get_stage_display")
+    total_investment = serializers.DecimalField(max_digits=16, decimal_places=2)
+    planned_start = serializers.DateField()
+    planned_finish = serializers.DateField()
+    owner_id = serializers.IntegerField()
+    owner_name = serializers.CharField(source="owner.name")
+    liaison_officer_id = serializers.IntegerField(allow_null=True)
+    region_codes = serializers.SerializerMethodField()
+    voided_at = serializers.DateTimeField(allow_null=True)
+
+    def get_region_codes(self, obj) -> list[str]:
+        return [r.code for r in obj.regions.all()]
+
+
+class ProjectInput(serializers.Serializer):
+    code = serializers.CharField(max_length=24)
+    name = serializers.CharField(max_length=200)
+    project_type = serializers.ChoiceField(choices=ProjectType.choices)
+    level = serializers.ChoiceField(choices=ProjectLevel.choices)
+    stage = serializers.ChoiceField(choices=Stage.choices, default=Stage.PROPOSAL)
+    total_investment = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=0)
+    planned_start = serializers.DateField(required=False, allow_null=True)
+    planned_finish = serializers.DateField(required=False, allow_null=True)
+    owner = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.active())
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    region_codes = serializers.ListField(child=serializers.RegexField(r"^\d{6}$"), required=False)
+
+    def validate_region_codes(self, codes):
+        found = {r.code: r for r in Region.objects.filter(code__in=codes)}
+        missing = [c for c in codes if c not in found]
+        if missing:
+            raise serializers.ValidationError(f"Unknown division code: {', '.join(missing)}")
+        return [found[c] for c in dict.fromkeys(codes)]
+
+    def validate(self, attrs):
+        start, finish = attrs.get("planned_start"), attrs.get("planned_finish")
+        if start and finish and finish < start:
+            raise serializers.ValidationError({"planned_finish": "The planned finish cannot be before the planned start."})
+        return attrs
+
+
+class VoidInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+@extend_schema(tags=["projects"])
+class ProjectViewSet(viewsets.ViewSet):
+    """Key projects the caller may see. Filters: q, project_type, level, stage, phase, region."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter(n, str) for n in ("q", "project_type", "level", "stage", "phase", "region", "page")],
+        responses=ProjectOutput(many=True),
+    )
+    def list(self, request):
+        from portal.core.api import Pagination
+
+        q = request.query_params
+        bad = {k: [f"Not a valid choice: {q[k]}"] for k, choices in (
+            ("project_type", ProjectType.values), ("level", ProjectLevel.values), ("stage", Stage.values),
+            ("phase", Phase.values)) if q.get(k) and q[k] not in choices}
+        if bad:
+            raise serializers.ValidationError(bad)
+        qs = selectors.project_list(user=request.user, search=q.get("q", ""), filters=q).prefetch_related("regions")
+        paginator = Pagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(ProjectOutput(page, many=True).data)
+
+    @extend_schema(responses=ProjectOutput)
+    def retrieve(self, request, pk=None):
+        project = policy.get_or_404(request.user, Project.objects.select_related("owner").prefetch_related("regions"),
+                                    pk=pk)
+        return Response(ProjectOutput(project).data)
+
+    @extend_schema(request=ProjectInput, responses={201: ProjectOutput})
+    def create(self, request):
+        if not request.user.has_perm("projects.add_project"):
+            from rest_framework.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        data = ProjectInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        regions = fields.pop("region_codes", [])
+        project = services.project_create(actor=request.user, regions=regions, **fields)
+        return Response(ProjectOutput(project).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ProjectInput(partial=True), responses=ProjectOutput)
+    def partial_update(self, request, pk=None):
+        project = policy.get_or_404(request.user, Project, pk=pk)
+        policy.require(request.user, "change", project)
+        data = ProjectInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        regions = fields.pop("region_codes", None)
+        project = services.project_update(actor=request.user, project=project, regions=regions, **fields)
+        return Response(ProjectOutput(project).data)
+
+    @extend_schema(request=VoidInput, responses=ProjectOutput)
+    @action(detail=True, methods=["post"])
+    def void(self, request, pk=None):
+        project = policy.get_or_404(request.user, Project, pk=pk)
+        policy.require(request.user, "void", project)
+        data = VoidInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        with transaction.atomic():
+            project = object_void(actor=request.user, obj=project, reason=data.validated_data["reason"])
+        return Response(ProjectOutput(project).data)

@@ -1,0 +1,69 @@
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from portal.accounts.models import Organization, OrganizationKind, Role, User
+from portal.core.models import Region
+
+from .models import ParticipantRole, Project, ProjectLevel, ProjectType, Stage
+
+
+class ProjectForm(forms.ModelForm):
+    owner = forms.ModelChoiceField(
+        label=_("owner"), queryset=Organization.objects.active().filter(kind=OrganizationKind.OWNER)
+    )
+    region_codes = forms.CharField(
+        label=_("regions"), required=False,
+        help_text=_("Six-digit division codes (GB/T 2260), separated by spaces or commas, e.g. 330100 330200"),
+    )
+
+    class Meta:
+        model = Project
+        fields = ["code", "name", "project_type", "level", "stage", "total_investment", "planned_start",
+                  "planned_finish", "owner", "description"]
+        widgets = {
+            "planned_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "planned_finish": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "description": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["region_codes"] = " ".join(self.instance.regions.values_list("code", flat=True))
+
+    def clean_region_codes(self) -> list[Region]:
+        codes = [c for c in re.split(r"[\s,，、]+", self.cleaned_data.get("region_codes") or "") if c]
+        bad = [c for c in codes if not re.fullmatch(r"\d{6}", c)]
+        if bad:
+            raise forms.ValidationError(_("Not a six-digit division code: %(codes)s") % {"codes": "、".join(bad)})
+        found = {r.code: r for r in Region.objects.filter(code__in=codes)}
+        missing = [c for c in codes if c not in found]
+        if missing:
+            raise forms.ValidationError(_("Unknown division code: %(codes)s") % {"codes": "、".join(missing)})
+        return [found[c] for c in dict.fromkeys(codes)]
+
+
+class ProjectFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    project_type = forms.ChoiceField(label=_("type"), required=False, choices=[("", _("All types")), *ProjectType.choices])
+    level = forms.ChoiceField(label=_("level"), required=False, choices=[("", _("All levels")), *ProjectLevel.choices])
+    stage = forms.ChoiceField(label=_("stage"), required=False, choices=[("", _("All stages")), *Stage.choices])
+    region = forms.RegexField(label=_("region"), regex=r"^\d{6}$", required=False,
+                              error_messages={"invalid": _("Enter a six-digit division code.")})
+
+
+class ParticipantForm(forms.Form):
+    organization = forms.ModelChoiceField(label=_("organisation"), queryset=Organization.objects.active().exclude(
+        kind__in=[OrganizationKind.BUREAU, OrganizationKind.DEPARTMENT]))
+    role = forms.ChoiceField(label=_("role on the project"), choices=ParticipantRole.choices)
+    lot = forms.CharField(label=_("lot"), required=False, max_length=50)
+
+
+class LiaisonForm(forms.Form):
+    officer = forms.ModelChoiceField(
+        label=_("liaison officer"), required=False,
+        queryset=User.objects.filter(is_active=True, groups__name=Role.LIAISON_OFFICER).order_by("full_name"),
+    )
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)

@@ -1,0 +1,37 @@
+"""Reads for key projects, already narrowed to what the user may see and joined for what callers render."""
+
+from django.db.models import Q, QuerySet
+
+from portal.accounts.models import User
+from portal.core import policy
+from portal.core.regions import region_prefix
+
+from .models import Project, ProjectParticipant
+
+
+def project_list(*, user: User, search: str = "", filters: dict | None = None, include_voided: bool = False
+                 ) -> QuerySet[Project]:
+    qs = Project.objects.all() if include_voided else Project.objects.active()
+    qs = policy.visible(user, qs).select_related("owner", "liaison_officer")
+    filters = filters or {}
+    if search := search.strip():
+        qs = qs.filter(Q(name__icontains=search) | Q(code__icontains=search) | Q(owner__name__icontains=search))
+    if value := filters.get("project_type"):
+        qs = qs.filter(project_type=value)
+    if value := filters.get("level"):
+        qs = qs.filter(level=value)
+    if value := filters.get("stage"):
+        qs = qs.filter(stage=value)
+    if value := filters.get("phase"):
+        qs = qs.in_phase(value)
+    if value := filters.get("region"):
+        qs = qs.filter(
+            pk__in=Project.regions.through.objects.filter(region_id__startswith=region_prefix(value)).values(
+                "project_id"
+            )
+        )
+    return qs
+
+
+def project_participants(*, project: Project) -> QuerySet[ProjectParticipant]:
+    return project.participants.active().select_related("organization").order_by("role", "organization__name")
