@@ -12,6 +12,7 @@ class OrganizationPolicy(policy.ObjectPolicy):
 
     model = Organization
     actions = ("view", "change", "void", "set_credit_standing")
+    action_codenames = {"set_credit_standing": "set_credit_standing"}
 
     def scope(self, user: User, queryset: QuerySet, action: str) -> QuerySet:
         if self.has_global(user, action):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
@@ -32,9 +32,11 @@ class ObjectPolicy:
     actions: tuple[str, ...] = ("view",)
     user_perm_model: type[Model] | None = None
     group_perm_model: type[Model] | None = None
+    # Actions whose permission codename is not "<action>_<model_name>".
+    action_codenames: dict[str, str] = {}
 
     def codename(self, action: str) -> str:
-        return f"{action}_{self.model._meta.model_name}"
+        return self.action_codenames.get(action) or f"{action}_{self.model._meta.model_name}"
 
     def has_global(self, user: User, action: str) -> bool:
         return user.is_superuser or user.has_perm(f"{self.model._meta.app_label}.{self.codename(action)}")
@@ -116,10 +118,11 @@ def get_or_404(user: User, queryset: QuerySet[M] | type[M], action: str = "view"
     qs = queryset._default_manager.all() if isinstance(queryset, type) else queryset
     try:
         return visible(user, qs, action).get(**lookup)
-    except (qs.model.DoesNotExist, ValueError, TypeError):
+    except qs.model.DoesNotExist:
+        if qs.filter(**lookup).exists():
+            _log_refusal(user, action, f"{qs.model._meta.label}:{lookup}")
+    except (ValueError, TypeError, ValidationError):  # a malformed id is just another missing object
         pass
-    if qs.filter(**lookup).exists():
-        _log_refusal(user, action, f"{qs.model._meta.label}:{lookup}")
     raise Http404(f"No {qs.model._meta.verbose_name} matches the given query.")
 
 
