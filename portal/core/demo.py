@@ -13,7 +13,7 @@ from portal.accounts.validators import credit_code_check_char
 from portal.core.models import Region
 from portal.core.regions import regions_load
 
-DEMO_PASSWORD = "keyprojects-demo-2024"
+DEMO_PASSWORD = "keyprojects-demo-2024"  # noqa: S105  (documented demo logins, never in production data)
 
 DEPARTMENTS = [
     ("浙江省发展和改革委员会", "省发改委", DepartmentCode.DEVELOPMENT_REFORM),
