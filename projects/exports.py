@@ -2,7 +2,6 @@ from io import BytesIO
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Font
 
 
 def projects_xlsx(projects) -> bytes:

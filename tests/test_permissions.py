@@ -159,3 +159,13 @@ def test_anonymous_users_are_sent_to_login_and_refused_by_the_api(client):
 def test_inactive_user_sees_nothing(contractor):
     contractor.is_active = False
     assert policy.visible(contractor, Project).count() == 0
+
+
+def test_refused_pages_and_api_calls_are_logged(client_for, contractor, contractor_org):
+    mine = own_project(contractor_org)
+    client = client_for(contractor)
+    assert client.get("/projects/new/").status_code == 403
+    assert client.patch(f"/api/v1/projects/{mine.pk}/", {"name": "x"}, content_type="application/json").status_code == 403
+    details = list(SecurityEvent.objects.filter(kind="access_refused", user=contractor).values_list("detail", flat=True))
+    assert "GET /projects/new/" in details
+    assert f"PATCH /api/v1/projects/{mine.pk}/" in details

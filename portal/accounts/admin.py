@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from portal.core.admin import AuditedAdmin
+from portal.audit.models import AuditAction
+from portal.audit.services import audit_record, audit_record_create
+from portal.core.admin import AuditedAdmin, form_changes
 
 from . import services
 from .models import CreditStandingChange, Organization, User
@@ -59,6 +61,14 @@ class UserAdmin(BaseUserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        changes = form_changes(form, exclude=("password", "password1", "password2", "groups"))
+        if change and changes:
+            audit_record(actor=request.user, obj=obj, action=AuditAction.UPDATE, reason="admin", changes=changes)
+        elif not change:
+            audit_record_create(actor=request.user, obj=obj, reason="admin")
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

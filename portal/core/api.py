@@ -1,6 +1,7 @@
 """API plumbing shared by every app: pagination, the one error format, the policy-backed base view."""
 
-from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, pagination, status
 from rest_framework.response import Response
@@ -35,6 +36,8 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    if isinstance(exc, exceptions.PermissionDenied):
+        _log_refusal(context.get("request"))
     if isinstance(exc, exceptions.ValidationError):
         fields = _field_errors(exc.detail) if isinstance(exc.detail, dict) else {"non_field_errors": [str(m) for m in exc.detail]}
         from django.utils.translation import gettext as _
@@ -46,3 +49,12 @@ def exception_handler(exc, context):
         response.data = {"error": {"code": codes if isinstance(codes, str) else "error",
                                    "message": str(getattr(exc, "detail", exc)), "fields": {}}}
     return response
+
+
+def _log_refusal(request) -> None:
+    from portal.audit.services import security_event_record
+
+    if request is None:
+        return
+    user = request.user if request.user.is_authenticated else None
+    security_event_record(kind="access_refused", user=user, detail=f"{request.method} {request.path}"[:300])

@@ -127,10 +127,10 @@ def get_or_404(user: User, queryset: QuerySet[M] | type[M], action: str = "view"
 
 
 def require(user: User, action: str, obj: Model) -> None:
-    """Raise PermissionDenied (logged) unless `user` may do `action` on `obj` (an object the user can see)."""
+    """Raise PermissionDenied unless `user` may do `action` on `obj` (an object the user can see). The 403
+    handlers of the pages and the API write the refusal to the security log."""
     if not can(user, action, obj):
-        _log_refusal(user, action, f"{obj._meta.label}:{obj.pk}")
-        raise PermissionDenied
+        raise PermissionDenied(f"{action} {obj._meta.label}:{obj.pk}")
 
 
 def allowed_actions(user: User, obj: Model, actions: Iterable[str] | None = None) -> set[str]:

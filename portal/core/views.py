@@ -32,6 +32,11 @@ def error_404(request, exception=None):
 
 
 def error_403(request, exception=None):
+    """Every refused page request (a policy refusal or a missing role permission) lands in the security log."""
+    from portal.audit.services import security_event_record
+
+    user = request.user if request.user.is_authenticated else None
+    security_event_record(kind="access_refused", user=user, detail=f"{request.method} {request.path}"[:300])
     return render(request, "403.html", status=403)
 
 
