@@ -1,5 +1,6 @@
 from io import BytesIO
 
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
@@ -9,9 +10,10 @@ def projects_xlsx(projects) -> bytes:
     beyond the caller's prefetch of regions."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("Key projects"))
-    header = [_("project code"), _("project name"), _("type"), _("level"), _("phase"), _("stage"),
-              _("total investment (10k yuan)"), _("owner"), _("regions"), _("planned start"), _("planned finish"),
-              _("liaison officer")]
+    header = [capfirst(h) for h in (
+        _("project code"), _("project name"), _("type"), _("level"), _("phase"), _("stage"),
+        _("total investment (10k yuan)"), _("owner"), _("regions"), _("planned start"), _("planned finish"),
+        _("liaison officer"))]
     ws.append(header)
     for p in projects.iterator(chunk_size=500):
         ws.append([

@@ -46,7 +46,8 @@ class ProjectForm(forms.ModelForm):
 
 
 class ProjectFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
+    q = forms.CharField(label=_("Search"), required=False, widget=forms.TextInput(
+        attrs={"type": "search", "placeholder": _("Project name, code or owner")}))
     project_type = forms.ChoiceField(label=_("type"), required=False, choices=[("", _("All types")), *ProjectType.choices])
     level = forms.ChoiceField(label=_("level"), required=False, choices=[("", _("All levels")), *ProjectLevel.choices])
     stage = forms.ChoiceField(label=_("stage"), required=False, choices=[("", _("All stages")), *Stage.choices])

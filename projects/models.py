@@ -59,12 +59,12 @@ STAGE_PHASE = {
 
 
 class ParticipantRole(models.TextChoices):
-    OWNER = "owner", _("Owner (建设)")
-    CONTRACTOR = "contractor", _("Contractor (施工)")
-    SUPERVISOR = "supervisor", _("Supervisor (监理)")
-    DESIGNER = "designer", _("Designer (设计)")
-    SURVEYOR = "surveyor", _("Surveyor (勘察)")
-    TESTING = "testing", _("Testing (检测)")
+    OWNER = "owner", _("Owner (construction unit)")
+    CONTRACTOR = "contractor", _("Contractor")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    DESIGNER = "designer", _("Designer")
+    SURVEYOR = "surveyor", _("Surveyor")
+    TESTING = "testing", _("Testing agency")
 
 
 class ProjectQuerySet(VoidableQuerySet):
@@ -77,8 +77,8 @@ class Project(VoidableModel):
 
     code = models.CharField(
         _("project code"), max_length=24, unique=True,
-        validators=[RegexValidator(PROJECT_CODE_RE, _("Use the 统一项目代码 form YYYY-RRRRRR-II-TT-NNNNNN."))],
-        help_text=_("统一项目代码, e.g. 2024-330000-48-01-000123"),
+        validators=[RegexValidator(PROJECT_CODE_RE, _("Use the unified project code form YYYY-RRRRRR-II-TT-NNNNNN."))],
+        help_text=_("Unified project code, e.g. 2024-330000-48-01-000123"),
     )
     name = models.CharField(_("project name"), max_length=200, db_index=True)
     project_type = models.CharField(_("type"), max_length=20, choices=ProjectType.choices, db_index=True)
@@ -148,7 +148,7 @@ class ProjectParticipant(VoidableModel):
         related_name="participations",
     )
     role = models.CharField(_("role on the project"), max_length=20, choices=ParticipantRole.choices)
-    lot = models.CharField(_("lot"), max_length=50, blank=True, help_text=_("标段, if any"))
+    lot = models.CharField(_("lot"), max_length=50, blank=True, help_text=_("Tender lot, if any"))
 
     class Meta:
         ordering = ["project", "role", "id"]

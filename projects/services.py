@@ -33,8 +33,8 @@ def _validate(obj, exclude: Iterable[str] = ()) -> None:
 
 def _check_owner(owner: Organization) -> None:
     if owner.kind != OrganizationKind.OWNER:
-        raise ApplicationError(_("The owner must be an owner organisation (建设单位)."),
-                               {"owner": [_("Choose an owner organisation (建设单位).")]})
+        raise ApplicationError(_("The owner must be an owner organisation (construction unit)."),
+                               {"owner": [_("Choose an owner organisation (construction unit).")]})
     if owner.voided_at is not None:
         raise ApplicationError(_("The owner organisation is voided."), {"owner": [_("This organisation is voided.")]})
 

@@ -62,8 +62,8 @@ def test_business_rule_refusal_uses_the_same_error_shape(client_for, staff, cont
                                       content_type="application/json", **EN)
     assert response.status_code == 400
     assert response.json() == {"error": {"code": "invalid",
-                                         "message": "The owner must be an owner organisation (建设单位).",
-                                         "fields": {"owner": ["Choose an owner organisation (建设单位)."]}}}
+                                         "message": "The owner must be an owner organisation (construction unit).",
+                                         "fields": {"owner": ["Choose an owner organisation (construction unit)."]}}}
 
 
 def test_duplicate_code_is_refused_with_the_field_named(client_for, staff, owner_org):

@@ -126,3 +126,19 @@ def test_participant_grants_and_revocations_are_audited(staff, project):
     actions = list(events(project).order_by("created_at", "id").values_list("action", flat=True))
     assert actions[-2:] == ["grant", "revoke"]
     assert events(participant).get(action="void").reason == "合同解除"
+
+
+def test_history_never_holds_secrets_and_speaks_the_readers_language(client_for, staff, admin_user, project):
+    from portal.accounts.services import user_create
+
+    person = user_create(actor=staff, username="newperson", full_name="新同事", organization=staff.organization,
+                         roles=["bureau_staff"], password="a-long-password-1")
+    created = events(person).get(action="create")
+    assert "password" not in created.changes and "last_login" not in created.changes
+    page = client_for(admin_user).get(f"/accounts/users/{person.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "pbkdf2" not in page.content.decode() and "md5$" not in page.content.decode()
+
+    project_update(actor=staff, project=project, project_type="transport")
+    html = client_for(staff).get(f"/projects/{project.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<span class="field">Type</span>：<del>Municipal</del> → Transport' in html
+    assert '<span class="field">Owner</span>：' in html  # the name of the owner, not its id

@@ -44,7 +44,7 @@ class DepartmentCode(models.TextChoices):
 class CreditStanding(models.TextChoices):
     NORMAL = "normal", _("Normal")
     WARNED = "warned", _("Warned")
-    DISHONEST = "dishonest", _("Dishonest (失信)")
+    DISHONEST = "dishonest", _("Dishonest")
     BLACKLISTED = "blacklisted", _("Blacklisted")
 
 

@@ -27,22 +27,32 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# Never written to the audit trail: secrets, and bookkeeping that changes on every save.
+NEVER_AUDITED = frozenset({"password", "last_login", "created_at", "updated_at", "id", "group"})
+
+
 def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
-    """The displayable values of `obj`'s concrete fields (foreign keys as ids), for `diff`."""
+    """The auditable values of `obj`'s concrete fields, for `diff`: choice fields keep their code (the history
+    shows the label in the reader's language), foreign keys become the related object's name."""
     names = fields or [f.name for f in obj._meta.concrete_fields]
     out = {}
     for name in names:
+        if name in NEVER_AUDITED:
+            continue
         field = obj._meta.get_field(name)
-        out[name] = getattr(obj, field.attname)
+        if field.is_relation and field.many_to_one:
+            related = getattr(obj, field.name) if getattr(obj, field.attname) is not None else None
+            out[name] = str(related) if related is not None else None
+        else:
+            out[name] = getattr(obj, field.attname)
     return out
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
-    ignored = {"updated_at"}
     return {
         k: [_plain(before.get(k)), _plain(after.get(k))]
         for k in after
-        if k not in ignored and before.get(k) != after.get(k)
+        if k not in NEVER_AUDITED and before.get(k) != after.get(k)
     }
 
 
@@ -62,7 +72,7 @@ def audit_record(
         object_repr=str(obj)[:200],
         action=AuditAction(action).value,
         actor=actor if getattr(actor, "pk", None) else None,
-        changes={k: [_plain(a), _plain(b)] for k, (a, b) in (changes or {}).items()},
+        changes={k: [_plain(a), _plain(b)] for k, (a, b) in (changes or {}).items() if k not in NEVER_AUDITED},
         reason=reason,
         from_state=from_state,
         to_state=to_state,
@@ -70,7 +80,7 @@ def audit_record(
 
 
 def audit_record_create(*, actor: Any, obj: models.Model, reason: str = "") -> AuditEvent:
-    values = {k: [None, v] for k, v in snapshot(obj).items() if v not in (None, "") and k not in {"created_at", "updated_at", "id"}}
+    values = {k: [None, v] for k, v in snapshot(obj).items() if v not in (None, "")}
     return audit_record(actor=actor, obj=obj, action=AuditAction.CREATE, changes=values, reason=reason)
 
 

@@ -21,6 +21,8 @@ def home(request):
         "projects": selectors.recent_projects(user=user),
         "notifications": user.notifications.unread()[:6],
     }
+    if role is None and user.is_superuser:
+        role = Role.BUREAU_STAFF
     if role in (Role.LEADER, Role.BUREAU_STAFF):
         context["activity"] = selectors.recent_activity(user=user)
     return render(request, TEMPLATES.get(role, "dashboards/home_participant.html"), context)

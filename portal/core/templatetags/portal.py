@@ -2,6 +2,9 @@ from decimal import Decimal
 
 from django import template
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import ForeignObjectRel
+from django.utils.translation import gettext_lazy as _
 
 from portal.core import policy
 
@@ -22,10 +25,49 @@ def history_for(obj, limit=100):
 
     events = (
         AuditEvent.objects.filter(content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk))
-        .select_related("actor")
+        .select_related("actor", "content_type")
         .order_by("-created_at", "-id")[:limit]
     )
     return {"events": events}
+
+
+PSEUDO_FIELD_LABELS = {"viewer": _("Granted viewer"), "roles": _("Roles")}
+
+
+@register.simple_tag
+def audit_rows(event):
+    """[(field label, old, new)] of an audit event, in the reader's language: field names become their
+    verbose names and choice codes their labels."""
+    model = event.content_type.model_class()
+    rows = []
+    for name, pair in (event.changes or {}).items():
+        old, new = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
+        label, choices = PSEUDO_FIELD_LABELS.get(name, name), {}
+        field = None
+        if model is not None:
+            try:
+                field = model._meta.get_field(name)
+            except FieldDoesNotExist:  # a pseudo-field such as "viewer" or "roles"
+                pass
+        if isinstance(field, ForeignObjectRel):
+            label = field.related_model._meta.verbose_name
+        elif field is not None:
+            label = field.verbose_name
+            choices = dict(field.flatchoices) if field.choices else {}
+        rows.append((label, _display(old, choices), _display(new, choices)))
+    return rows
+
+
+def _display(value, choices):
+    if value is None or value == "":
+        return None
+    if isinstance(value, list):
+        return "、".join(str(choices.get(v, v)) for v in value)
+    if isinstance(value, bool):
+        from django.utils.translation import gettext
+
+        return gettext("Yes") if value else gettext("No")
+    return choices.get(value, value)
 
 
 @register.filter
@@ -33,7 +75,18 @@ def wan(value):
     """元 → 万元 with two places."""
     if value in (None, ""):
         return ""
-    return f"{(Decimal(value) / Decimal(10000)).quantize(Decimal('0.01')):,}"
+    amount = (Decimal(value) / Decimal(10000)).quantize(Decimal("0.01"))
+    text = f"{amount:,}"
+    return text[:-3] if text.endswith(".00") else text
+
+
+@register.filter
+def role_labels(user):
+    """The user's roles in words (reads the prefetched groups)."""
+    from portal.accounts.models import Role
+
+    names = {g.name for g in user.groups.all()}
+    return "、".join(str(r.label) for r in Role if r.value in names)
 
 
 @register.filter
