@@ -1,16 +1,14 @@
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.core import policy
-from portal.core.errors import ApplicationError
-from portal.core.forms import ReasonForm, form_add_application_error
+from portal.core.forms import ReasonForm
 from portal.core.services import object_void
-from portal.core.views import paginate
+from portal.core.views import form_submit, paginate
 
 from . import exports, selectors, services
 from .forms import LiaisonForm, ParticipantForm, ProjectFilterForm, ProjectForm
@@ -51,21 +49,15 @@ def project_detail(request, pk: int):
 
 def _project_form(request, project: Project | None):
     form = ProjectForm(request.POST or None, instance=project)
-    if request.method == "POST" and form.is_valid():
-        fields = {k: form.cleaned_data[k] for k in ProjectForm.Meta.fields}
-        try:
-            if project is None:
-                project = services.project_create(actor=request.user, regions=form.cleaned_data["region_codes"],
-                                                  **fields)
-            else:
-                project = services.project_update(actor=request.user, project=project,
-                                                  regions=form.cleaned_data["region_codes"], **fields)
-        except ApplicationError as exc:
-            form_add_application_error(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(project)
-    return render(request, "projects/project_form.html", {"form": form, "project": project})
+
+    def save(data):
+        fields = {k: data[k] for k in ProjectForm.Meta.fields}
+        if project is None:
+            return services.project_create(actor=request.user, regions=data["region_codes"], **fields)
+        return services.project_update(actor=request.user, project=project, regions=data["region_codes"], **fields)
+
+    return form_submit(request, form, save, success=_("Saved."), redirect_to=lambda p: p,
+                       template="projects/project_form.html", context={"project": project})
 
 
 @login_required
@@ -86,16 +78,12 @@ def project_edit(request, pk: int):
 def participant_add(request, pk: int):
     project = policy.get_or_404(request.user, Project, pk=pk)
     policy.require(request.user, "change", project)
-    form = ParticipantForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.participant_add(actor=request.user, project=project, **form.cleaned_data)
-        except ApplicationError as exc:
-            form_add_application_error(form, exc)
-        else:
-            messages.success(request, _("Organisation added to the project."))
-            return redirect(project)
-    return render(request, "projects/participant_form.html", {"form": form, "project": project})
+    return form_submit(
+        request, ParticipantForm(request.POST or None),
+        lambda data: services.participant_add(actor=request.user, project=project, **data),
+        success=_("Organisation added to the project."), redirect_to=project,
+        template="projects/participant_form.html", context={"project": project},
+    )
 
 
 @login_required
@@ -103,45 +91,34 @@ def participant_remove(request, pk: int):
     participant = ProjectParticipant.objects.select_related("project", "organization").filter(pk=pk).first()
     project = policy.get_or_404(request.user, Project, pk=participant.project_id if participant else 0)
     policy.require(request.user, "change", project)
-    form = ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.participant_remove(actor=request.user, participant=participant, reason=form.cleaned_data["reason"])
-        except ApplicationError as exc:
-            form_add_application_error(form, exc)
-        else:
-            messages.success(request, _("Organisation removed from the project."))
-            return redirect(project)
-    return render(request, "includes/void_form.html", {"form": form, "obj": participant,
-                                                       "cancel_url": project.get_absolute_url()})
+    return form_submit(
+        request, ReasonForm(request.POST or None),
+        lambda data: services.participant_remove(actor=request.user, participant=participant, reason=data["reason"]),
+        success=_("Organisation removed from the project."), redirect_to=project,
+        template="includes/void_form.html", context={"obj": participant, "cancel_url": project.get_absolute_url()},
+    )
 
 
 @login_required
 def liaison_assign(request, pk: int):
     project = policy.get_or_404(request.user, Project, pk=pk)
     policy.require(request.user, "change", project)
-    form = LiaisonForm(request.POST or None, initial={"officer": project.liaison_officer})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.project_assign_liaison_officer(actor=request.user, project=project,
-                                                    officer=form.cleaned_data["officer"],
-                                                    reason=form.cleaned_data["reason"])
-        except ApplicationError as exc:
-            form_add_application_error(form, exc)
-        else:
-            messages.success(request, _("Liaison officer updated."))
-            return redirect(project)
-    return render(request, "projects/liaison_form.html", {"form": form, "project": project})
+    return form_submit(
+        request, LiaisonForm(request.POST or None, initial={"officer": project.liaison_officer}),
+        lambda data: services.project_assign_liaison_officer(actor=request.user, project=project,
+                                                             officer=data["officer"], reason=data["reason"]),
+        success=_("Liaison officer updated."), redirect_to=project,
+        template="projects/liaison_form.html", context={"project": project},
+    )
 
 
 @login_required
 def project_void(request, pk: int):
     project = policy.get_or_404(request.user, Project, pk=pk)
     policy.require(request.user, "void", project)
-    form = ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        object_void(actor=request.user, obj=project, reason=form.cleaned_data["reason"])
-        messages.success(request, _("The project was voided."))
-        return redirect("projects:list")
-    return render(request, "includes/void_form.html", {"form": form, "obj": project,
-                                                       "cancel_url": project.get_absolute_url()})
+    return form_submit(
+        request, ReasonForm(request.POST or None),
+        lambda data: object_void(actor=request.user, obj=project, reason=data["reason"]),
+        success=_("The project was voided."), redirect_to="projects:list",
+        template="includes/void_form.html", context={"obj": project, "cancel_url": project.get_absolute_url()},
+    )

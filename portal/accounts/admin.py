@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record, audit_record_create
-from portal.core.admin import AuditedAdmin, form_changes
+from portal.core.admin import AuditedAdmin, ReadOnlyAdmin, form_changes
 
 from . import services
 from .models import CreditStandingChange, Organization, User
@@ -29,18 +29,9 @@ class OrganizationAdmin(AuditedAdmin):
 
 
 @admin.register(CreditStandingChange)
-class CreditStandingChangeAdmin(admin.ModelAdmin):
+class CreditStandingChangeAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "organization", "from_standing", "to_standing", "source", "actor")
     list_select_related = ("organization", "actor")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(User)

@@ -14,7 +14,7 @@ from portal.core import policy
 from portal.core.errors import ApplicationError
 from portal.core.forms import ReasonForm, form_add_application_error
 from portal.core.services import object_void
-from portal.core.views import paginate
+from portal.core.views import form_submit, paginate
 
 from . import selectors, services
 from .forms import CreditStandingForm, OrganizationForm
@@ -44,22 +44,17 @@ def organization_detail(request, pk: int):
 
 def _organization_form(request, org: Organization | None):
     form = OrganizationForm(request.POST or None, instance=org)
-    if request.method == "POST" and form.is_valid():
-        fields = {k: form.cleaned_data[k] for k in form.Meta.fields}
-        try:
-            if org is None:
-                name, kind = fields.pop("name"), fields.pop("kind")
-                fields["credit_code"] = fields["credit_code"] or None
-                org = services.organization_create(actor=request.user, name=name, kind=kind, **fields)
-            else:
-                fields["credit_code"] = fields["credit_code"] or None
-                org = services.organization_update(actor=request.user, organization=org, **fields)
-        except ApplicationError as exc:
-            form_add_application_error(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(org)
-    return render(request, "accounts/organization_form.html", {"form": form, "org": org})
+
+    def save(data):
+        fields = {k: data[k] for k in form.Meta.fields}
+        fields["credit_code"] = fields["credit_code"] or None
+        if org is None:
+            return services.organization_create(actor=request.user, name=fields.pop("name"), kind=fields.pop("kind"),
+                                                **fields)
+        return services.organization_update(actor=request.user, organization=org, **fields)
+
+    return form_submit(request, form, save, success=_("Saved."), redirect_to=lambda o: o,
+                       template="accounts/organization_form.html", context={"org": org})
 
 
 @login_required
@@ -103,12 +98,12 @@ def organization_set_credit(request, pk: int):
 def organization_void(request, pk: int):
     org = policy.get_or_404(request.user, Organization, pk=pk)
     policy.require(request.user, "void", org)
-    form = ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        object_void(actor=request.user, obj=org, reason=form.cleaned_data["reason"])
-        messages.success(request, _("The organisation was voided."))
-        return redirect("accounts:organization-list")
-    return render(request, "includes/void_form.html", {"form": form, "obj": org, "cancel_url": org.get_absolute_url()})
+    return form_submit(
+        request, ReasonForm(request.POST or None),
+        lambda data: object_void(actor=request.user, obj=org, reason=data["reason"]),
+        success=_("The organisation was voided."), redirect_to="accounts:organization-list",
+        template="includes/void_form.html", context={"obj": org, "cancel_url": org.get_absolute_url()},
+    )
 
 
 @login_required

@@ -1,13 +1,31 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from .errors import ApplicationError
+from .forms import form_add_application_error
 from .models import Heartbeat
 
 PAGE_SIZE = 25
+
+
+def form_submit(request: HttpRequest, form, apply, *, success: str, redirect_to, template: str, context=None):
+    """The one shape of a form page: on a valid POST call `apply(cleaned_data)` (a service); a refusal
+    (ApplicationError) is shown on the form, success redirects with a message. `redirect_to` may be a callable
+    of the service's result."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = apply(form.cleaned_data)
+        except ApplicationError as exc:
+            form_add_application_error(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
+    return render(request, template, {"form": form, **(context or {})})
 
 
 def paginate(request: HttpRequest, queryset, per_page: int = PAGE_SIZE):

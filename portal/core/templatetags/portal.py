@@ -1,3 +1,4 @@
+import contextlib
 from decimal import Decimal
 
 from django import template
@@ -45,10 +46,8 @@ def audit_rows(event):
         label, choices = PSEUDO_FIELD_LABELS.get(name, name), {}
         field = None
         if model is not None:
-            try:
+            with contextlib.suppress(FieldDoesNotExist):  # a pseudo-field such as "viewer" or "roles"
                 field = model._meta.get_field(name)
-            except FieldDoesNotExist:  # a pseudo-field such as "viewer" or "roles"
-                pass
         if isinstance(field, ForeignObjectRel):
             label = field.related_model._meta.verbose_name
         elif field is not None:
