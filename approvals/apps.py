@@ -6,3 +6,17 @@ class ApprovalsConfig(AppConfig):
 
     name = "approvals"
     verbose_name = "并联审批"
+
+    def ready(self) -> None:
+        from portal.accounts.models import Role
+        from portal.accounts.roles import grant
+        from portal.core.schedule import PERIODIC_TASKS
+
+        from . import permissions  # noqa: F401  (registers the access policies)
+
+        grant(Role.BUREAU_STAFF, "approvals.view_approvalcase", "approvals.accept_approvalcase",
+              "approvals.view_itemreview", "approvals.view_catalogueitem", "approvals.add_catalogueitem",
+              "approvals.change_catalogueitem", "approvals.add_requireddocument", "approvals.change_requireddocument")
+        grant(Role.LEADER, "approvals.view_approvalcase", "approvals.view_itemreview")
+        grant(Role.CONTRACTOR, "approvals.add_approvalcase")
+        PERIODIC_TASKS["approval deadline escalation"] = {"task": "approvals.escalate", "every": 15 * 60}

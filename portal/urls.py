@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("portal.accounts.urls")),
     path("notifications/", include("portal.notifications.urls")),
     path("projects/", include("projects.urls")),
+    path("approvals/", include("approvals.urls")),
     path("status/", core_views.system_status, name="status"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -5,20 +5,20 @@ import pytest
 from django.test import Client
 
 from portal.accounts.models import Organization, OrganizationKind, User
-from portal.core.demo import seed_demo
+from portal.core.demo import seed_all
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        seed_demo()
+        seed_all()
 
 
 @pytest.fixture
 def demo_db(transactional_db):
     """For tests that need real commits (live server, real Celery worker): the demo data, re-created after
     the flush that transactional tests do."""
-    seed_demo()
+    seed_all()
 
 
 def _user(username: str) -> User:

@@ -113,6 +113,22 @@ def _org(name: str, kind: str, n: int, **extra) -> Organization:
     return org
 
 
+def seed_all() -> dict:
+    """The foundation's demo province, then each app's own demo data (`<app>/demo.py: seed()`), in
+    INSTALLED_APPS order. Idempotent."""
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    from django.apps import apps
+
+    result = seed_demo()
+    for config in apps.get_app_configs():
+        if config.name.startswith(("django.", "portal.")) or find_spec(f"{config.name}.demo") is None:
+            continue
+        result.update(import_module(f"{config.name}.demo").seed() or {})
+    return result
+
+
 @transaction.atomic
 def seed_demo() -> dict:
     """Create the demo province. Idempotent: what exists is left as it is."""

@@ -2,6 +2,7 @@
 transaction commits. Keyed by event, so a retried task never notifies twice."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -65,3 +66,50 @@ def notification_mark_read(*, user: Any, notification: Notification) -> Notifica
 
 def notifications_mark_all_read(*, user: Any) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+@dataclass(frozen=True)
+class NotificationSpec:
+    recipient: Any
+    event_key: str
+    title: str
+    body: str = ""
+    url: str = ""
+    level: str = Notification.Level.INFO
+    target: models.Model | None = None
+
+
+def notify_many(specs: Iterable[NotificationSpec], *, email: bool = True, chunk: int = 500) -> int:
+    """Bulk `notify` for scans: the number of queries depends on the number of new notifications (in chunks
+    of `chunk`), not on how many objects were scanned. Each (recipient, event) is still notified once."""
+    unique: dict[tuple[int, str], NotificationSpec] = {}
+    for s in specs:
+        if s.recipient is not None and s.recipient.is_active:
+            unique.setdefault((s.recipient.pk, s.event_key[:200]), s)
+    items = list(unique.items())
+    created = 0
+    for start in range(0, len(items), chunk):
+        part = items[start:start + chunk]
+        keys = {k for (_, k), _s in part}
+        existing = set(Notification.objects.filter(event_key__in=keys).values_list("recipient_id", "event_key"))
+        rows = []
+        for (user_id, key), s in part:
+            if (user_id, key) in existing:
+                continue
+            target_type = ContentType.objects.get_for_model(s.target) if s.target is not None else None
+            rows.append(Notification(
+                recipient_id=user_id, event_key=key, title=str(s.title)[:200], body=str(s.body), url=s.url,
+                level=s.level, target_type=target_type, target_id=str(s.target.pk) if s.target is not None else "",
+            ))
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        created += len(rows)
+        if email and rows:
+            new_keys = {r.event_key for r in rows}
+            ids = list(Notification.objects.filter(
+                event_key__in=new_keys, emailed_at__isnull=True, recipient__email_notifications=True,
+            ).exclude(recipient__email="").values_list("pk", flat=True))
+            if ids:
+                from .tasks import send_notification_emails
+
+                transaction.on_commit(lambda ids=ids: send_notification_emails.delay(ids))
+    return created

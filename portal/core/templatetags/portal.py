@@ -32,6 +32,21 @@ def history_for(obj, limit=100):
     return {"events": events}
 
 
+@register.simple_tag
+def audit_state_label(event, value):
+    """A recorded from/to state in words: the label of the first choices field of the object's model that
+    knows the code (the workflow's state field, or e.g. a credit standing)."""
+    model = event.content_type.model_class()
+    if model is None or not value:
+        return value or "—"
+    for field in model._meta.concrete_fields:
+        if field.choices:
+            labels = dict(field.flatchoices)
+            if value in labels:
+                return labels[value]
+    return value
+
+
 PSEUDO_FIELD_LABELS = {"viewer": _("Granted viewer"), "roles": _("Roles")}
 
 
@@ -60,6 +75,8 @@ def audit_rows(event):
 def _display(value, choices):
     if value is None or value == "":
         return None
+    if isinstance(value, dict):  # a JSON field, e.g. an application form: unhashable, so never a choice code
+        return "；".join(f"{k}：{_display(v, {})}" for k, v in value.items())
     if isinstance(value, list):
         return "、".join(str(choices.get(v, v)) for v in value)
     if isinstance(value, bool):
@@ -91,3 +108,10 @@ def role_labels(user):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def has_role(user, role):
+    """{% if user|has_role:"department_reviewer" %} — the user's role, for navigation only (access is decided
+    by the policy)."""
+    return bool(getattr(user, "is_authenticated", False)) and user.has_role(role)

@@ -1,0 +1,503 @@
+"""Writes of the approval workflow. Each runs in one transaction, locks the row it changes (so two people acting
+on one case or item never both succeed), records its audit event and notifies whom it concerns."""
+
+import datetime
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.accounts.models import Role, User
+from portal.audit.models import AuditAction
+from portal.audit.services import audit_record, audit_record_create
+from portal.core import policy
+from portal.core.errors import ApplicationError
+from portal.notifications.services import notify
+
+from . import documents, workdays
+from .models import (
+    ACCEPTED_STATES,
+    APPROVED_REVIEW_STATES,
+    CORRECTION_NOTICE_WORKDAYS,
+    ApprovalCase,
+    ApprovalStage,
+    CaseDocument,
+    CaseState,
+    CatalogueItem,
+    Commitment,
+    CommitmentState,
+    CorrectionNotice,
+    ItemReview,
+    JointReview,
+    RequiredDocument,
+    ReviewState,
+)
+
+DECISIONS = ("approve", "approve_with_conditions", "reject", "request_correction")
+UPLOAD_STATES = (CaseState.DRAFT, CaseState.CORRECTION_REQUESTED, *ACCEPTED_STATES)
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _lock(case: ApprovalCase) -> ApprovalCase:
+    return ApprovalCase.objects.select_for_update().select_related("applicant", "project").get(pk=case.pk)
+
+
+def _transition(case: ApprovalCase, move: str, *, actor: User, reason: str = "", **changes: Any) -> None:
+    before, after = case.workflow.move(case, move)
+    audit_record(actor=actor, obj=case, action=AuditAction.TRANSITION, from_state=before, to_state=after,
+                 reason=reason, changes={k: [None, v] for k, v in changes.items()})
+
+
+def _members(org_id: int, role: str | None = None, heads_only: bool = False) -> list[User]:
+    qs = User.objects.filter(organization_id=org_id, is_active=True)
+    if role:
+        qs = qs.filter(groups__name=role)
+    if heads_only:
+        qs = qs.filter(is_org_head=True)
+    return list(qs.distinct())
+
+
+def _role_users(role: str) -> list[User]:
+    return list(User.objects.filter(groups__name=role, is_active=True).distinct())
+
+
+def stage_items(stage: str):
+    return CatalogueItem.objects.filter(stage=stage, is_active=True).select_related("department")
+
+
+def stage_documents(stage: str):
+    return RequiredDocument.objects.filter(item__stage=stage, item__is_active=True, is_active=True).select_related(
+        "item")
+
+
+def missing_documents(case: ApprovalCase) -> list[RequiredDocument]:
+    present = set(case.documents.filter(superseded=False).values_list("required_document_id", flat=True))
+    return [d for d in stage_documents(case.stage) if d.pk not in present]
+
+
+# ----------------------------------------------------------------------------------------------- application
+@transaction.atomic
+def case_create(*, actor: User, project, stage: str, form_data: Mapping[str, Any] | None = None) -> ApprovalCase:
+    """A participating organisation's user opens an application for one stage of a project."""
+    if stage not in ApprovalStage.values:
+        raise ApplicationError(_("Unknown approval stage."), {"stage": [_("Select a valid choice.")]})
+    if not actor.has_role(Role.CONTRACTOR) or not project.participants.active().filter(
+            organization_id=actor.organization_id).exists():
+        raise ApplicationError(_("Only a user of an organisation taking part in the project may apply."),
+                               {"project": [_("Your organisation does not take part in this project.")]})
+    if project.voided_at is not None:
+        raise ApplicationError(_("This project is voided."), {"project": [_("This project is voided.")]})
+    if ApprovalCase.objects.filter(project=project, stage=stage, voided_at__isnull=True).exclude(
+            state=CaseState.REJECTED).exists():
+        raise ApplicationError(
+            _("This project already has an application for this stage."),
+            {"stage": [_("An application for “%(stage)s” exists already.") % {
+                "stage": ApprovalStage(stage).label}]},
+        )
+    case = ApprovalCase.objects.create(
+        number=f"tmp{uuid.uuid4().hex[:16]}", project=project, stage=stage, applicant=actor.organization,
+        created_by=actor, form_data=dict(form_data or {}),
+    )
+    case.number = f"SP{timezone.localdate():%Y}{case.pk:07d}"
+    case.save(update_fields=["number"])
+    audit_record_create(actor=actor, obj=case)
+    return case
+
+
+@transaction.atomic
+def case_update_form(*, actor: User, case: ApprovalCase, form_data: Mapping[str, Any]) -> ApprovalCase:
+    case = _lock(case)
+    if case.state not in (CaseState.DRAFT, CaseState.CORRECTION_REQUESTED):
+        raise ApplicationError(_("The application form can only be changed before submission or during a "
+                                 "correction."), code="invalid_transition")
+    old = case.form_data
+    new = {k: v for k, v in form_data.items() if v not in (None, "")}
+    if new != old:
+        case.form_data = new
+        case.save(update_fields=["form_data", "updated_at"])
+        changed = {k: [old.get(k), new.get(k)] for k in set(old) | set(new) if old.get(k) != new.get(k)}
+        audit_record(actor=actor, obj=case, action=AuditAction.UPDATE, changes=changed)
+    return case
+
+
+@transaction.atomic
+def document_upload(*, actor: User, case: ApprovalCase, required_document: RequiredDocument | None,
+                    upload: UploadedFile) -> CaseDocument:
+    """Store a new version of a document (the old one stays), checksummed and checked for type and size.
+    An upload for an open commitment fulfils it."""
+    case = _lock(case)
+    if case.state not in UPLOAD_STATES:
+        raise ApplicationError(_("Documents cannot be added while the case is “%(state)s”.") % {
+            "state": case.get_state_display()}, {"file": [_("Not possible in this state.")]})
+    if required_document is not None and required_document.item.stage != case.stage:
+        raise ApplicationError(_("This document does not belong to the case's stage."),
+                               {"required_document": [_("Select a valid choice.")]})
+    checked = documents.validate_upload(upload)
+    previous = CaseDocument.objects.filter(case=case, required_document=required_document).order_by("-version")
+    last = previous.first()
+    doc = CaseDocument(
+        case=case, required_document=required_document, version=(last.version + 1) if last else 1,
+        original_name=checked.name, sha256=checked.sha256, size=checked.size, content_type=checked.content_type,
+        uploaded_by=actor,
+    )
+    doc.file.save(documents.storage_name(case.pk, checked), checked.content, save=False)
+    previous.filter(superseded=False).update(superseded=True)
+    doc.save()
+    audit_record(actor=actor, obj=case, action=AuditAction.UPDATE,
+                 changes={"documents": [None, f"{required_document or checked.name} v{doc.version}"]})
+    if required_document is not None:
+        commitment = case.commitments.filter(required_document=required_document,
+                                             state=CommitmentState.OPEN).first()
+        if commitment is not None:
+            commitment.state = CommitmentState.FULFILLED
+            commitment.fulfilled_at = timezone.now()
+            commitment.save(update_fields=["state", "fulfilled_at", "updated_at"])
+            audit_record(actor=actor, obj=case, action=AuditAction.UPDATE,
+                         changes={"commitments": [str(required_document), _("fulfilled")]})
+            _complete_if_done(case, actor=actor)
+    return doc
+
+
+@transaction.atomic
+def case_submit(*, actor: User, case: ApprovalCase) -> ApprovalCase:
+    case = _lock(case)
+    if not case.form_data:
+        raise ApplicationError(_("Fill in the application form before submitting."),
+                               {"form_data": [_("This field is required.")]})
+    _transition(case, "submit", actor=actor)
+    now = timezone.now()
+    case.submitted_at = now
+    case.first_submitted_at = case.first_submitted_at or now
+    case.save(update_fields=["state", "submitted_at", "first_submitted_at", "updated_at"])
+    case.correction_notices.filter(resubmitted_at__isnull=True).update(resubmitted_at=now)
+    notify(recipients=_role_users(Role.BUREAU_STAFF), event_key=f"case:{case.pk}:submitted:{now:%s}",
+           title=_("Application %(number)s submitted: %(project)s") % {"number": case.number,
+                                                                       "project": case.project.name},
+           url=case.get_absolute_url(), target=case)
+    return case
+
+
+# ------------------------------------------------------------------------------------------------ the window
+def correction_deadline(case: ApprovalCase) -> datetime.date | None:
+    """The last day to send the one correction notice (5 working days after submission)."""
+    if case.submitted_at is None:
+        return None
+    return workdays.add_workdays(timezone.localtime(case.submitted_at).date(), CORRECTION_NOTICE_WORKDAYS)
+
+
+@transaction.atomic
+def case_request_correction(*, actor: User, case: ApprovalCase, items: Sequence[str], message: str = ""
+                            ) -> CorrectionNotice:
+    """一次性告知: one notice listing everything missing, within 5 working days of submission."""
+    case = _lock(case)
+    items = [i.strip() for i in items if i and i.strip()]
+    if not items:
+        raise ApplicationError(_("List everything that is missing, in one notice."),
+                               {"items": [_("This field is required.")]})
+    deadline = correction_deadline(case)
+    if case.state == CaseState.SUBMITTED and deadline is not None and today() > deadline:
+        raise ApplicationError(
+            _("The correction notice was due by %(deadline)s (5 working days after submission). The case counts "
+              "as accepted from the day it was submitted; accept it.") % {"deadline": deadline},
+            {"items": [_("Too late for a correction notice.")]}, code="deadline_passed",
+        )
+    _transition(case, "request_correction", actor=actor, reason="；".join(items))
+    case.save(update_fields=["state", "updated_at"])
+    notice = CorrectionNotice.objects.create(case=case, sent_by=actor, items=items, message=message.strip())
+    notify(recipients=_members(case.applicant_id), event_key=f"case:{case.pk}:correction:{notice.pk}",
+           title=_("Correction needed for %(number)s: %(count)s items") % {"number": case.number,
+                                                                          "count": len(items)},
+           body="\n".join(f"{n}. {i}" for n, i in enumerate(items, 1)), url=case.get_absolute_url(), target=case,
+           level="warning")
+    return notice
+
+
+def _start_reviews(case: ApprovalCase, accepted_on: datetime.date) -> list[ItemReview]:
+    """Every item of the stage goes to its department at the same moment."""
+    items = list(stage_items(case.stage))
+    if not items:
+        raise ApplicationError(_("The catalogue has no items for this stage."))
+    reviews = ItemReview.objects.bulk_create([
+        ItemReview(case=case, item=item, department_id=item.department_id, started_on=accepted_on,
+                   due_on=workdays.add_workdays(accepted_on, item.time_limit_days))
+        for item in items
+    ])
+    for item in items:
+        notify(recipients=_members(item.department_id, Role.DEPARTMENT_REVIEWER),
+               event_key=f"case:{case.pk}:item:{item.pk}:assigned",
+               title=_("New item to review: %(item)s — %(project)s") % {"item": item.name,
+                                                                      "project": case.project.name},
+               url=case.get_absolute_url(), target=case)
+    return reviews
+
+
+def _accepted(case: ApprovalCase, *, actor: User, accepted_on: datetime.date) -> None:
+    case.accepted_on = accepted_on
+    case.decided_by = actor
+    case.save(update_fields=["state", "accepted_on", "decided_by", "deemed_accepted", "updated_at"])
+    _start_reviews(case, accepted_on)
+    notify(recipients=_members(case.applicant_id), event_key=f"case:{case.pk}:accepted",
+           title=_("Application %(number)s accepted") % {"number": case.number}, url=case.get_absolute_url(),
+           target=case)
+
+
+@transaction.atomic
+def case_accept(*, actor: User, case: ApprovalCase, deemed: bool = False) -> ApprovalCase:
+    """Accept with every required document present. `deemed`: no correction notice came in time, so the case
+    counts as accepted from the day it was submitted (行政许可法 art. 32)."""
+    case = _lock(case)
+    deadline = correction_deadline(case)
+    if case.state == CaseState.SUBMITTED and deadline is not None and today() > deadline:
+        deemed = True  # no notice came in time: accepting later must not move the clock's start to today
+    if case.state == CaseState.SUBMITTED and not deemed:
+        missing = missing_documents(case)
+        if missing:
+            raise ApplicationError(
+                _("Documents are missing: %(docs)s. Request a correction or accept with deficiency.") % {
+                    "docs": "、".join(d.name for d in missing)},
+                {"documents": [d.name for d in missing]},
+            )
+    _transition(case, "accept", actor=actor, reason=_("deemed accepted (no correction notice in time)")
+                if deemed else "")
+    case.deemed_accepted = deemed
+    accepted_on = timezone.localtime(case.submitted_at).date() if deemed else today()
+    _accepted(case, actor=actor, accepted_on=accepted_on)
+    return case
+
+
+@transaction.atomic
+def case_accept_with_deficiency(*, actor: User, case: ApprovalCase,
+                                commitments: Mapping[int, datetime.date]) -> ApprovalCase:
+    """容缺受理: every core document present; each missing non-core document promised by a due date no later
+    than its item's own time limit. Not for an applicant with a dishonesty record."""
+    case = _lock(case)
+    if case.applicant.is_dishonest:
+        raise ApplicationError(
+            _("%(org)s has a dishonesty record (%(standing)s) and may not use deficiency-tolerant acceptance.") % {
+                "org": case.applicant.name, "standing": case.applicant.get_credit_standing_display()},
+            code="dishonest_applicant",
+        )
+    missing = missing_documents(case)
+    core = [d for d in missing if d.is_core]
+    if core:
+        raise ApplicationError(
+            _("Core documents are missing: %(docs)s. Deficiency-tolerant acceptance needs every core document.") % {
+                "docs": "、".join(d.name for d in core)}, {"documents": [d.name for d in core]},
+        )
+    if not missing:
+        raise ApplicationError(_("Nothing is missing: accept the case normally."))
+    accepted_on = today()
+    errors: dict[str, list[str]] = {}
+    rows = []
+    for doc in missing:
+        due = commitments.get(doc.pk)
+        limit = workdays.add_workdays(accepted_on, doc.item.time_limit_days)
+        if due is None:
+            errors[f"due_{doc.pk}"] = [_("Give the date by which “%(doc)s” is promised.") % {"doc": doc.name}]
+        elif due < accepted_on:
+            errors[f"due_{doc.pk}"] = [_("“%(doc)s”: the due date is in the past.") % {"doc": doc.name}]
+        elif due > limit:
+            errors[f"due_{doc.pk}"] = [
+                _("“%(doc)s”: the due date may not be later than the item's time limit, %(limit)s.") % {
+                    "doc": doc.name, "limit": limit}]
+        else:
+            rows.append(Commitment(case=case, required_document=doc, due_on=due))
+    if errors:
+        raise ApplicationError(_("Please correct the commitment dates."), errors)
+    _transition(case, "accept_with_deficiency", actor=actor,
+                commitments="、".join(f"{c.required_document.name} ≤ {c.due_on}" for c in rows))
+    Commitment.objects.bulk_create(rows)
+    _accepted(case, actor=actor, accepted_on=accepted_on)
+    return case
+
+
+@transaction.atomic
+def case_reject(*, actor: User, case: ApprovalCase, reason: str) -> ApprovalCase:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(_("Give the reason for rejection."), {"reason": [_("This field is required.")]})
+    case = _lock(case)
+    _transition(case, "reject", actor=actor, reason=reason)
+    case.rejection_reason = reason
+    case.decided_by = actor
+    case.save(update_fields=["state", "rejection_reason", "decided_by", "updated_at"])
+    notify(recipients=_members(case.applicant_id), event_key=f"case:{case.pk}:rejected",
+           title=_("Application %(number)s rejected") % {"number": case.number}, body=reason,
+           url=case.get_absolute_url(), target=case, level="warning")
+    return case
+
+
+@transaction.atomic
+def case_revoke_deficiency(*, actor: User, case: ApprovalCase, reason: str) -> ApprovalCase:
+    """Bureau staff revoke a deficiency acceptance whose commitment is broken: the case halts."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(_("Give the reason."), {"reason": [_("This field is required.")]})
+    case = _lock(case)
+    _transition(case, "halt", actor=actor, reason=reason)
+    case.halt_reason = reason
+    case.save(update_fields=["state", "halt_reason", "updated_at"])
+    case.commitments.filter(state=CommitmentState.OPEN).update(state=CommitmentState.REVOKED,
+                                                              updated_at=timezone.now())
+    notify(recipients=_members(case.applicant_id), event_key=f"case:{case.pk}:halted",
+           title=_("Deficiency acceptance of %(number)s revoked; the case is halted") % {"number": case.number},
+           body=reason, url=case.get_absolute_url(), target=case, level="urgent")
+    return case
+
+
+# ------------------------------------------------------------------------------------------- parallel review
+def _lock_review(review: ItemReview) -> ItemReview:
+    return ItemReview.objects.select_for_update().select_related("case", "item").get(pk=review.pk)
+
+
+@transaction.atomic
+def review_start(*, actor: User, review: ItemReview) -> ItemReview:
+    review = _lock_review(review)
+    if review.case.state not in ACCEPTED_STATES:  # as for a decision: a halted or finished case's items stay put
+        raise ApplicationError(_("The case is “%(state)s”; its items cannot be decided.") % {
+            "state": review.case.get_state_display()}, code="invalid_transition")
+    before, after = review.workflow.move(review, "start")
+    review.reviewer = actor
+    review.save(update_fields=["state", "reviewer", "updated_at"])
+    audit_record(actor=actor, obj=review, action=AuditAction.TRANSITION, from_state=before, to_state=after)
+    return review
+
+
+@transaction.atomic
+def review_decide(*, actor: User, review: ItemReview, decision: str, opinion: str = "", conditions: str = ""
+                  ) -> ItemReview:
+    """Record a department's decision on one item. A second decision on the same item is refused: the row
+    lock makes the slower of two simultaneous reviewers see the first one's decision."""
+    if decision not in DECISIONS:
+        raise ApplicationError(_("Unknown decision."), {"decision": [_("Select a valid choice.")]})
+    opinion, conditions = (opinion or "").strip(), (conditions or "").strip()
+    if decision in ("reject", "request_correction") and not opinion:
+        raise ApplicationError(_("Give your opinion: the applicant needs to know why."),
+                               {"opinion": [_("This field is required.")]})
+    if decision == "approve_with_conditions" and not conditions:
+        raise ApplicationError(_("State the conditions."), {"conditions": [_("This field is required.")]})
+    review = _lock_review(review)
+    if review.case.state not in ACCEPTED_STATES:
+        raise ApplicationError(_("The case is “%(state)s”; its items cannot be decided.") % {
+            "state": review.case.get_state_display()}, code="invalid_transition")
+    before, after = review.workflow.move(review, decision)
+    now = timezone.now()
+    review.reviewer = actor
+    review.opinion = opinion
+    review.conditions = conditions
+    if decision == "request_correction":
+        review.paused_since = today()
+    else:
+        review.decided_at = now
+        review.decided_on = today()
+    review.save()
+    audit_record(actor=actor, obj=review, action=AuditAction.TRANSITION, from_state=before, to_state=after,
+                 reason=opinion or conditions)
+    notify(recipients=_members(review.case.applicant_id),
+           event_key=f"review:{review.pk}:{after}:{now:%s}",
+           title=_("%(item)s: %(state)s") % {"item": review.item.name, "state": review.get_state_display()},
+           body=opinion or conditions, url=review.case.get_absolute_url(), target=review.case,
+           level="warning" if after in (ReviewState.REJECTED, ReviewState.CORRECTION_REQUESTED) else "info")
+    _complete_if_done(review.case, actor=actor)
+    return review
+
+
+@transaction.atomic
+def review_resume(*, actor: User, review: ItemReview) -> ItemReview:
+    """The applicant has corrected what the department asked for: the clock runs again, extended by the
+    working days it stood still."""
+    review = _lock_review(review)
+    if review.case.applicant_id != actor.organization_id:
+        raise ApplicationError(_("Only the applicant may report the correction as done."))
+    before, after = review.workflow.move(review, "resume")
+    stopped = workdays.workdays_between(review.paused_since, today()) if review.paused_since else 0
+    review.paused_workdays += stopped
+    review.paused_since = None
+    review.due_on = workdays.add_workdays(review.started_on, review.item.time_limit_days + review.paused_workdays)
+    review.save(update_fields=["state", "paused_workdays", "paused_since", "due_on", "updated_at"])
+    audit_record(actor=actor, obj=review, action=AuditAction.TRANSITION, from_state=before, to_state=after,
+                 changes={"due_on": [None, str(review.due_on)]})
+    notify(recipients=_members(review.department_id, Role.DEPARTMENT_REVIEWER),
+           event_key=f"review:{review.pk}:resumed:{review.paused_workdays}",
+           title=_("Corrected, please continue: %(item)s — %(number)s") % {"item": review.item.name,
+                                                                        "number": review.case.number},
+           url=review.case.get_absolute_url(), target=review.case)
+    return review
+
+
+def _complete_if_done(case: ApprovalCase, *, actor: User) -> None:
+    """Caller holds the case or an item lock. The case completes when every item is approved (with or without
+    conditions) and every commitment is fulfilled; the permit is then issued."""
+    case = _lock(case)
+    if case.state not in ACCEPTED_STATES:
+        return
+    states = list(case.reviews.values_list("state", flat=True))
+    if not states or any(s not in APPROVED_REVIEW_STATES for s in states):
+        return
+    if case.commitments.filter(state=CommitmentState.OPEN).exists():
+        return
+    _transition(case, "complete", actor=actor)
+    case.completed_on = today()
+    prefix = {"land_use_planning": "LY", "engineering_planning": "GC", "construction_permit": "SG",
+              "completion_acceptance": "JG"}[case.stage]
+    case.permit_number = f"{prefix}{case.completed_on:%Y}{case.pk:07d}"
+    case.save(update_fields=["state", "completed_on", "permit_number", "updated_at"])
+    from .tasks import render_permit
+
+    transaction.on_commit(lambda: render_permit.delay(case.pk))
+    notify(recipients=_members(case.applicant_id), event_key=f"case:{case.pk}:completed",
+           title=_("Permit %(permit)s issued for %(project)s") % {"permit": case.permit_number,
+                                                                 "project": case.project.name},
+           url=case.get_absolute_url(), target=case)
+
+
+# --------------------------------------------------------------------------------------------- joint review
+@transaction.atomic
+def joint_review_schedule(*, actor: User, case: ApprovalCase, scheduled_at: datetime.datetime, location: str,
+                          attendees: Sequence[User]) -> JointReview:
+    case = _lock(case)
+    if case.state not in ACCEPTED_STATES:
+        raise ApplicationError(_("A joint review can be held only for an accepted case."))
+    if not attendees:
+        raise ApplicationError(_("Invite at least one attendee."), {"attendees": [_("This field is required.")]})
+    if scheduled_at < timezone.now():
+        raise ApplicationError(_("The sitting cannot be in the past."), {"scheduled_at": [_("Choose a later time.")]})
+    sitting = JointReview.objects.create(case=case, scheduled_at=scheduled_at, location=location.strip(),
+                                         organizer=actor)
+    sitting.attendees.set(attendees)
+    audit_record(actor=actor, obj=case, action=AuditAction.UPDATE,
+                 changes={"joint_review": [None, f"{timezone.localtime(scheduled_at):%Y-%m-%d %H:%M} {location}"]})
+    notify(recipients=attendees, event_key=f"joint:{sitting.pk}:invited",
+           title=_("Joint review of %(number)s on %(when)s at %(where)s") % {
+               "number": case.number, "when": f"{timezone.localtime(scheduled_at):%Y-%m-%d %H:%M}",
+               "where": location},
+           url=case.get_absolute_url(), target=case)
+    return sitting
+
+
+@transaction.atomic
+def joint_review_record(*, actor: User, sitting: JointReview, minutes: str) -> JointReview:
+    minutes = (minutes or "").strip()
+    if not minutes:
+        raise ApplicationError(_("Write the minutes."), {"minutes": [_("This field is required.")]})
+    sitting = JointReview.objects.select_for_update().get(pk=sitting.pk)
+    sitting.minutes = minutes
+    sitting.held_at = sitting.held_at or timezone.now()
+    sitting.save(update_fields=["minutes", "held_at", "updated_at"])
+    audit_record(actor=actor, obj=sitting.case, action=AuditAction.UPDATE,
+                 changes={"joint_review": [None, _("minutes recorded")]})
+    return sitting
+
+
+def allowed_case_moves(user: User, case: ApprovalCase):
+    """The transitions the page offers this user on this case."""
+    if not policy.can(user, "view", case):
+        return []
+    return case.workflow.available(case, user)

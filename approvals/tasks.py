@@ -1,0 +1,14 @@
+from celery import shared_task
+
+from .escalation import escalation_scan
+from .permits import permit_render
+
+
+@shared_task(name="approvals.escalate")
+def escalate() -> dict:
+    return escalation_scan()
+
+
+@shared_task(name="reports.approvals.render_permit", autoretry_for=(OSError,), retry_backoff=10, max_retries=3)
+def render_permit(case_id: int) -> bool:
+    return permit_render(case_id=case_id)

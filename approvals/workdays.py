@@ -1,0 +1,59 @@
+"""Working days on the Chinese official calendar (法定节假日 and 调休 make-up workdays), from the maintained
+`chinesecalendar` package. Outside the years the package covers, only weekends are treated as rest days and
+`calendar_covers()` says so, so the UI can warn instead of silently counting wrong."""
+
+import datetime
+from functools import lru_cache
+
+import chinese_calendar
+from chinese_calendar import constants
+
+
+@lru_cache(maxsize=1)
+def calendar_years() -> tuple[int, int]:
+    """(first, last) year with official holiday data."""
+    years = {d.year for d in constants.holidays}
+    return min(years), max(years)
+
+
+def calendar_covers(day: datetime.date) -> bool:
+    first, last = calendar_years()
+    return first <= day.year <= last
+
+
+@lru_cache(maxsize=8192)
+def is_workday(day: datetime.date) -> bool:
+    if calendar_covers(day):
+        return chinese_calendar.is_workday(day)
+    return day.weekday() < 5
+
+
+def add_workdays(start: datetime.date, days: int) -> datetime.date:
+    """The date `days` working days after `start` (start itself not counted). add_workdays(d, 0) is d."""
+    if days < 0:
+        raise ValueError("days must not be negative")
+    day = start
+    remaining = days
+    while remaining:
+        day += datetime.timedelta(days=1)
+        if is_workday(day):
+            remaining -= 1
+    return day
+
+
+def workdays_between(start: datetime.date, end: datetime.date) -> int:
+    """Working days after `start` up to and including `end` (0 when end <= start)."""
+    if end <= start:
+        return 0
+    count = 0
+    day = start
+    while day < end:
+        day += datetime.timedelta(days=1)
+        if is_workday(day):
+            count += 1
+    return count
+
+
+def signed_workdays(start: datetime.date, end: datetime.date) -> int:
+    """workdays_between, negative when `end` is before `start` (days left, or days overdue)."""
+    return workdays_between(start, end) if end >= start else -workdays_between(end, start)
