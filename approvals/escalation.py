@@ -7,6 +7,7 @@ import datetime
 from collections import defaultdict
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from portal.accounts.models import Role, User
@@ -33,6 +34,13 @@ def _users_by_org(org_ids, **filters) -> dict[int, list[User]]:
     return out
 
 
+def _case_url_maker():
+    """case id → its page's URL without resolving the URL pattern once per notice."""
+    marker = 987654321
+    template = reverse("approvals:case-detail", args=[marker])
+    return lambda pk: template.replace(str(marker), str(pk))
+
+
 def deemed_acceptances(day: datetime.date) -> int:
     """Cases still waiting at the window 5 working days after submission count as accepted from that day."""
     count = 0
@@ -55,7 +63,9 @@ def escalation_scan(*, on: datetime.date | None = None) -> dict[str, int]:
         ItemReview.objects.filter(state__in=RUNNING_REVIEW_STATES, due_on__lte=horizon,
                                   case__state__in=ACCEPTED_STATES, case__voided_at__isnull=True)
         .select_related("case__project", "item")
+        .only("id", "due_on", "department_id", "case__id", "case__number", "case__project__name", "item__name")
     )
+    case_url = _case_url_maker()
     departments = {r.department_id for r in reviews}
     reviewers = _users_by_org(departments, groups__name=Role.DEPARTMENT_REVIEWER)
     heads = _users_by_org(departments, is_org_head=True)
@@ -70,18 +80,18 @@ def escalation_scan(*, on: datetime.date | None = None) -> dict[str, int]:
         if left >= 0:
             counts["near"] += 1
             specs += [NotificationSpec(u, f"{base}:near", _("Due in %(left)s working days: %(item)s — %(number)s")
-                                       % {**what, "left": left}, url=r.case.get_absolute_url(), target=r.case,
+                                       % {**what, "left": left}, url=case_url(r.case_id), target=r.case,
                                        level="warning") for u in reviewers[r.department_id]]
             continue
         counts["overdue"] += 1
         specs += [NotificationSpec(u, f"{base}:overdue", _("Overdue since %(due)s: %(item)s — %(project)s")
-                                   % what, url=r.case.get_absolute_url(), target=r.case, level="urgent")
+                                   % what, url=case_url(r.case_id), target=r.case, level="urgent")
                   for u in heads[r.department_id] or reviewers[r.department_id]]
         if -left >= LEADER_AFTER_WORKDAYS + 1:
             counts["leader"] += 1
             specs += [NotificationSpec(u, f"{base}:leader", _("Escalated to you: %(item)s of %(project)s is "
                                                               "overdue since %(due)s") % what,
-                                       url=r.case.get_absolute_url(), target=r.case, level="urgent")
+                                       url=case_url(r.case_id), target=r.case, level="urgent")
                       for u in leaders]
 
     overdue_commitments = list(
@@ -96,7 +106,7 @@ def escalation_scan(*, on: datetime.date | None = None) -> dict[str, int]:
             counts["commitments"] += 1
             title = _("Commitment overdue since %(due)s: %(doc)s — %(number)s") % {
                 "due": c.due_on, "doc": c.required_document.name, "number": c.case.number}
-            specs += [NotificationSpec(u, f"commitment:{c.pk}:overdue", title, url=c.case.get_absolute_url(),
+            specs += [NotificationSpec(u, f"commitment:{c.pk}:overdue", title, url=case_url(c.case_id),
                                        target=c.case, level="urgent") for u in applicants[c.case.applicant_id] + staff]
     counts["notifications"] = notify_many(specs)
     return counts

@@ -73,7 +73,7 @@ class CaseState(models.TextChoices):
     CORRECTION_REQUESTED = "correction_requested", _("Correction requested")
     ACCEPTED = "accepted", _("Accepted")
     ACCEPTED_WITH_DEFICIENCY = "accepted_with_deficiency", _("Accepted with deficiency")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("case state", "Rejected")
     COMPLETED = "completed", _("Completed")
     HALTED = "halted", _("Halted")
 
@@ -107,7 +107,8 @@ class ApprovalCase(VoidableModel):
                    style="primary"),
         Transition("accept_with_deficiency", [CaseState.SUBMITTED], CaseState.ACCEPTED_WITH_DEFICIENCY,
                    _("Accept with deficiency"), may=_is_window),
-        Transition("reject", [CaseState.SUBMITTED], CaseState.REJECTED, _("Reject"), may=_is_window,
+        Transition("reject", [CaseState.SUBMITTED], CaseState.REJECTED, pgettext_lazy("case move", "Reject"),
+                   may=_is_window,
                    style="danger"),
         # Taken by the system when the last item is approved and the last commitment fulfilled; no button.
         Transition("complete", list(ACCEPTED_STATES), CaseState.COMPLETED, _("Complete"), may=_nobody),
@@ -227,7 +228,7 @@ class Commitment(TimeStampedModel):
     due_on = models.DateField(_("due on"))
     state = models.CharField(_("state"), max_length=20, choices=CommitmentState.choices,
                              default=CommitmentState.OPEN)
-    fulfilled_at = models.DateTimeField(_("fulfilled"), null=True, blank=True)
+    fulfilled_at = models.DateTimeField(_("fulfilled at"), null=True, blank=True)
 
     class Meta:
         ordering = ["due_on", "id"]
@@ -247,7 +248,7 @@ class ReviewState(models.TextChoices):
     IN_REVIEW = "in_review", _("In review")
     APPROVED = "approved", _("Approved")
     APPROVED_WITH_CONDITIONS = "approved_with_conditions", _("Approved with conditions")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("review decision", "Rejected")
     CORRECTION_REQUESTED = "correction_requested", _("Correction requested")
 
 
@@ -271,7 +272,8 @@ class ItemReview(TimeStampedModel):
                    style="primary"),
         Transition("approve_with_conditions", list(RUNNING_REVIEW_STATES), ReviewState.APPROVED_WITH_CONDITIONS,
                    _("Approve with conditions"), may=_is_reviewer),
-        Transition("reject", list(RUNNING_REVIEW_STATES), ReviewState.REJECTED, _("Reject"), may=_is_reviewer,
+        Transition("reject", list(RUNNING_REVIEW_STATES), ReviewState.REJECTED,
+                   pgettext_lazy("review decision", "Reject"), may=_is_reviewer,
                    style="danger"),
         Transition("request_correction", list(RUNNING_REVIEW_STATES), ReviewState.CORRECTION_REQUESTED,
                    _("Request correction"), may=_is_reviewer),

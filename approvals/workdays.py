@@ -41,17 +41,38 @@ def add_workdays(start: datetime.date, days: int) -> datetime.date:
     return day
 
 
+@lru_cache(maxsize=256)
+def _year_counts(year: int) -> tuple[int, ...]:
+    """counts[i] = working days from 1 January up to and including day i+1 of `year`."""
+    counts, total = [], 0
+    day = datetime.date(year, 1, 1)
+    while day.year == year:
+        total += is_workday(day)
+        counts.append(total)
+        day += datetime.timedelta(days=1)
+    return tuple(counts)
+
+
+@lru_cache(maxsize=256)
+def _before_year(year: int) -> int:
+    """Working days from 1 January 2000 up to the end of the year before `year` (negative before 2000)."""
+    if year == 2000:
+        return 0
+    if year > 2000:
+        return _before_year(year - 1) + _year_counts(year - 1)[-1]
+    return _before_year(year + 1) - _year_counts(year)[-1]
+
+
+def _ordinal(day: datetime.date) -> int:
+    return _before_year(day.year) + _year_counts(day.year)[day.timetuple().tm_yday - 1]
+
+
 def workdays_between(start: datetime.date, end: datetime.date) -> int:
-    """Working days after `start` up to and including `end` (0 when end <= start)."""
+    """Working days after `start` up to and including `end` (0 when end <= start). Constant time: cumulative
+    counts per year (the escalation scan asks this for every due item)."""
     if end <= start:
         return 0
-    count = 0
-    day = start
-    while day < end:
-        day += datetime.timedelta(days=1)
-        if is_workday(day):
-            count += 1
-    return count
+    return _ordinal(end) - _ordinal(start)
 
 
 def signed_workdays(start: datetime.date, end: datetime.date) -> int:

@@ -50,3 +50,16 @@ def test_years_beyond_the_calendar_fall_back_to_weekends_and_say_so():
 def test_negative_days_are_refused():
     with pytest.raises(ValueError, match="must not be negative"):
         add_workdays(dt.date(2025, 1, 1), -1)
+
+
+def test_counting_agrees_with_stepping_day_by_day_across_years():
+    def stepped(a, b):
+        n, day = 0, a
+        while day < b:
+            day += dt.timedelta(days=1)
+            n += is_workday(day)
+        return n
+
+    for a, b in [(dt.date(1999, 12, 20), dt.date(2000, 1, 10)), (dt.date(2024, 12, 25), dt.date(2026, 2, 20)),
+                 (dt.date(2026, 12, 1), dt.date(2027, 3, 1)), (dt.date(2025, 1, 1), dt.date(2025, 1, 1))]:
+        assert workdays_between(a, b) == stepped(a, b)

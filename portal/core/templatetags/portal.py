@@ -47,6 +47,7 @@ def audit_state_label(event, value):
     return value
 
 
+# Labels of recorded changes that are not model fields; apps add theirs in AppConfig.ready().
 PSEUDO_FIELD_LABELS = {"viewer": _("Granted viewer"), "roles": _("Roles")}
 
 

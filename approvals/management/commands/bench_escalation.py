@@ -1,0 +1,90 @@
+"""Benchmark of the escalation scan at scale (bench/run.sh calls it; not part of the tests).
+
+Creates open approval cases until there are --cases of them (bulk inserts: accepted cases whose items are spread
+over the next weeks, some due soon, some overdue), then times the scan twice: the first run sends the notices
+due, the second finds everything already sent. Prints one JSON line."""
+
+import datetime
+import json
+import random
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from approvals import services
+from approvals.catalogue import catalogue_seed
+from approvals.escalation import escalation_scan
+from approvals.models import ApprovalCase, ApprovalStage, CaseState, ItemReview
+from portal.accounts.models import Organization
+from projects.models import Project
+
+
+class Command(BaseCommand):
+    help = "Time the approval escalation scan over many open cases (creates them first; benchmark databases only)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--cases", type=int, default=50_000)
+
+    def handle(self, *args, cases: int, **options):
+        catalogue_seed()
+        created = self._fill(cases)
+        open_cases = ApprovalCase.objects.filter(state__in=[CaseState.ACCEPTED, CaseState.ACCEPTED_WITH_DEFICIENCY]).count()
+        running = ItemReview.objects.filter(state__in=["pending", "in_review"]).count()
+        runs = []
+        for _ in range(2):
+            with CaptureQueriesContext(connection) as ctx:
+                start = time.perf_counter()
+                counts = escalation_scan()
+                seconds = time.perf_counter() - start
+            runs.append({"seconds": round(seconds, 2), "queries": len(ctx.captured_queries), **counts})
+        self.stdout.write(json.dumps({"open_cases": open_cases, "running_items": running, "created_now": created,
+                                      "first": runs[0], "second": runs[1]}))
+
+    @transaction.atomic
+    def _fill(self, target: int) -> int:
+        have = ApprovalCase.objects.filter(number__startswith="SPB").count()
+        need = max(0, target - have)
+        if not need:
+            return 0
+        rng = random.Random(42)  # noqa: S311 — benchmark data
+        today = services.today()
+        projects = list(Project.objects.values_list("pk", flat=True))
+        applicants = list(Organization.objects.filter(kind="owner").values_list("pk", flat=True))
+        creator = Organization.objects.filter(kind="bureau").first().members.first()
+        items = {s: list(services.stage_items(s)) for s in ApprovalStage.values}
+        taken = set(ApprovalCase.objects.filter(voided_at__isnull=True).values_list("project_id", "stage"))
+        free = [(p, s) for p in projects for s in ApprovalStage.values if (p, s) not in taken]
+        if len(free) < need:  # one live case per project and stage: add bench projects to hold the rest
+            owner = Organization.objects.filter(kind="owner").first()
+            extra = (need - len(free)) // len(ApprovalStage.values) + 1
+            start = Project.objects.count()
+            Project.objects.bulk_create([
+                Project(code=f"2099-330000-99-99-{start + i:06d}", name=f"审批压测项目{start + i}",
+                        project_type="municipal", level="municipal", stage="preparation", total_investment=1,
+                        owner=owner)
+                for i in range(extra)
+            ], batch_size=2000)
+            new = Project.objects.filter(code__startswith="2099-330000-99-99-").values_list("pk", flat=True)
+            free += [(p, s) for p in new for s in ApprovalStage.values if (p, s) not in taken]
+        batch = []
+        for i in range(need):
+            project, stage = free[i]
+            accepted = today - datetime.timedelta(days=rng.randint(0, 40))
+            batch.append(ApprovalCase(
+                number=f"SPB{have + i:09d}", project_id=project, stage=stage, applicant_id=rng.choice(applicants),
+                created_by=creator, state=CaseState.ACCEPTED, accepted_on=accepted, form_data={"bench": True},
+            ))
+        ApprovalCase.objects.bulk_create(batch, batch_size=2000)
+        reviews = []
+        for case in ApprovalCase.objects.filter(number__startswith="SPB").order_by("-pk")[:need].iterator(2000):
+            for item in items[case.stage]:
+                due = case.accepted_on + datetime.timedelta(days=rng.randint(-5, 40))
+                reviews.append(ItemReview(case_id=case.pk, item=item, department_id=item.department_id,
+                                          started_on=case.accepted_on, due_on=due))
+            if len(reviews) >= 5000:
+                ItemReview.objects.bulk_create(reviews, batch_size=5000)
+                reviews = []
+        ItemReview.objects.bulk_create(reviews, batch_size=5000)
+        return need
