@@ -1,5 +1,7 @@
 """Reads for key projects, already narrowed to what the user may see and joined for what callers render."""
 
+from collections.abc import Iterable
+
 from django.db.models import Q, QuerySet
 
 from portal.accounts.models import User
@@ -31,6 +33,16 @@ def project_list(*, user: User, search: str = "", filters: dict | None = None, i
             )
         )
     return qs
+
+
+def project_region_codes(*, projects: Iterable[Project]) -> dict[int, list[str]]:
+    """The division codes of each project, in code order (as `project.regions.all()`), read in one query from
+    the link table: no Region objects and no per-project prefetch cache, which cost most of a 50-row API page."""
+    codes: dict[int, list[str]] = {p.pk: [] for p in projects}
+    links = Project.regions.through.objects.filter(project_id__in=list(codes)).order_by("region_id")
+    for project_id, code in links.values_list("project_id", "region_id"):
+        codes[project_id].append(code)
+    return codes
 
 
 def project_participants(*, project: Project) -> QuerySet[ProjectParticipant]:

@@ -7,11 +7,15 @@ Pages, the API and templates all ask here; no view decides on its own. Each guar
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.db import connection
 from django.db.models import Model, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 if TYPE_CHECKING:
@@ -42,21 +46,17 @@ class ObjectPolicy:
         return user.is_superuser or user.has_perm(f"{self.model._meta.app_label}.{self.codename(action)}")
 
     def granted_q(self, user: User, action: str) -> Q:
-        """Objects granted to the user or the user's groups for `action` (one subquery each, no join fan-out)."""
+        """Objects granted to the user or the user's groups for `action` (one subquery each, no join fan-out).
+
+        The two subqueries are SQL written once per model from the models' metadata (`_grants_sql`): built with
+        the ORM, Django compiled them again for every query using the scope (a list's count and its page), which
+        cost more CPU than everything else the scope does (bench/: ~5 ms of a ~40 ms 50-row API page)."""
         codename = self.codename(action)
         q = Q(pk__in=[])
         if self.user_perm_model is not None:
-            q |= Q(
-                pk__in=self.user_perm_model.objects.filter(user=user, permission__codename=codename).values(
-                    "content_object_id"
-                )
-            )
+            q |= Q(pk__in=RawSQL(_grants_sql(self.user_perm_model, "user"), (user.pk, codename)))  # noqa: S611
         if self.group_perm_model is not None:
-            q |= Q(
-                pk__in=self.group_perm_model.objects.filter(group__user=user, permission__codename=codename).values(
-                    "content_object_id"
-                )
-            )
+            q |= Q(pk__in=RawSQL(_grants_sql(self.group_perm_model, "group"), (user.pk, codename)))  # noqa: S611
         return q
 
     def scope(self, user: User, queryset: QuerySet, action: str) -> QuerySet:
@@ -68,6 +68,34 @@ class ObjectPolicy:
         if self.has_global(user, action):
             return True
         return self.scope(user, self.model._default_manager.filter(pk=obj.pk), action).exists()
+
+
+@functools.cache
+def _grants_sql(perm_model: type[Model], holder: str) -> str:
+    """`SELECT content_object_id` of the rows of a guardian direct-FK table (`holder` "user" or "group") granting
+    the user (first parameter) — directly, or through a group the user belongs to — the permission with the
+    codename (second parameter). The same rows as `perm_model.objects.filter(user=user,
+    permission__codename=codename)` or `.filter(group__user=user, permission__codename=codename)`.
+
+    Only table and column names from the models' metadata, quoted by the backend, go into the text; the user and
+    the codename are always query parameters."""
+    from django.contrib.auth.models import Permission
+
+    qn = connection.ops.quote_name
+    meta, pmeta = perm_model._meta, Permission._meta
+    table, obj, perm = (qn(meta.db_table), qn(meta.get_field("content_object").column),
+                        qn(meta.get_field("permission").column))
+    holder_column = qn(meta.get_field(holder).column)
+    permissions, permission_id, codename = (qn(pmeta.db_table), qn(pmeta.pk.column),
+                                            qn(pmeta.get_field("codename").column))
+    if holder == "user":
+        who = f"t.{holder_column} = %s"
+    else:
+        groups = get_user_model()._meta.get_field("groups")
+        who = (f"t.{holder_column} IN (SELECT m.{qn(groups.m2m_reverse_name())} FROM {qn(groups.m2m_db_table())} m "  # noqa: S608
+               f"WHERE m.{qn(groups.m2m_column_name())} = %s)")
+    return (f"SELECT t.{obj} FROM {table} t INNER JOIN {permissions} p ON p.{permission_id} = t.{perm} "  # noqa: S608
+            f"WHERE {who} AND p.{codename} = %s")
 
 
 _policies: dict[type[Model], ObjectPolicy] = {}
