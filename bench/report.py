@@ -314,7 +314,27 @@ def build(args) -> str:  # noqa: C901  (one report, top to bottom)
     failed = [k for k, s in stats.items() if s["failures"]]
     failures = ", ".join(f"{k} {stats[k]['failures']}" for k in failed)
     lines += ["", f"Failed requests: {failures}." if failed else "No request failed.", ""]
+    lines += escalation_section(Path(args.out) / "escalation.json")
     return "\n".join(lines)
+
+
+def escalation_section(path: Path) -> list[str]:
+    """The approval deadline scan (approvals/escalation.py) over many open cases, run in-process on the bench
+    database: its time and query count on a first run (notices sent) and a second run (nothing new)."""
+    if not path.exists() or not path.read_text().strip():
+        return []
+    data = json.loads(path.read_text())
+    lines = ["## Approval escalation scan", "",
+             f"`manage.py bench_escalation`: {data['open_cases']:,} open (accepted) cases with "
+             f"{data['running_items']:,} running items on the bench database. The first scan sends the notices that "
+             "are due; the second finds every notice already sent. The query count must not depend on the number "
+             "of cases.", "", "| run | seconds | queries | items near the limit | overdue | escalated to a leader "
+             "| overdue commitments | notices created |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for name in ("first", "second"):
+        r = data[name]
+        lines.append(f"| {name} | {r['seconds']:.2f} | {r['queries']} | {r['near']:,} | {r['overdue']:,} | "
+                     f"{r['leader']:,} | {r['commitments']:,} | {r['notifications']:,} |")
+    return lines + [""]
 
 
 def main() -> None:

@@ -7,7 +7,7 @@
 # workers, 2 × cores + 1), BENCH_PORT (first port tried, 8765), BENCH_SCENARIOS (keys to run, default all),
 # BENCH_QUIET_WAIT (seconds to wait, before each scenario, for other programs to leave the CPUs idle; 10),
 # BENCH_DISTURBED (% of the CPUs used by other programs above which a scenario is run again, twice at most; 15),
-# BENCH_RETRY_UNTIL (no second runs once the whole run has taken this many seconds; 450),
+# BENCH_RETRY_UNTIL (no second runs once the whole run has taken this many seconds; 480),
 # BENCH_KEEP_DB=1 (reuse portal_bench as it is instead of re-creating it).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -24,7 +24,7 @@ export BENCH_WARMUP=${BENCH_WARMUP:-3}
 export BENCH_WORKERS=${BENCH_WORKERS:-$(( 2 * $(nproc) + 1 ))}
 export BENCH_QUIET_WAIT=${BENCH_QUIET_WAIT:-10}
 export BENCH_DISTURBED=${BENCH_DISTURBED:-15}
-export BENCH_RETRY_UNTIL=${BENCH_RETRY_UNTIL:-450}
+export BENCH_RETRY_UNTIL=${BENCH_RETRY_UNTIL:-480}
 export DJANGO_SETTINGS_MODULE=portal.settings.bench
 export DATABASE_URL=postgres://postgres@$PGHOST:$PGPORT/$DB
 export PORTAL_QUERY_COUNT_HEADER=true
@@ -147,6 +147,10 @@ step "query counts after the load"
 "$PY" bench/probe.py sample --base "$BASE" --sessions "$OUT/sessions.json" --out "$OUT/probe_after.json"
 stop_gunicorn
 trap - EXIT INT TERM
+
+step "approval escalation scan over ${BENCH_ESCALATION_CASES:-50000} open cases"
+"$PY" manage.py bench_escalation --cases "${BENCH_ESCALATION_CASES:-50000}" | tail -n 1 > "$OUT/escalation.json"
+cat "$OUT/escalation.json"
 
 cat /proc/loadavg > "$OUT/loadavg_end.txt"
 step "report"
