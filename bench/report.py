@@ -278,10 +278,10 @@ def build(args) -> str:  # noqa: C901  (one report, top to bottom)
     if c and base_rps == base_rps:
         r = c["rps"] / base_rps
         lines.append(f"| 50-row list API with object permissions ≥ {TARGET_RATIO_THROUGHPUT:.2f} × baseline "
-                     f"throughput (c ÷ a) | {c['rps']:.1f} / {base_rps:.1f} rps = {r:.2f} × | "
+                     f"throughput (c ÷ a) | {c['rps']:.1f} / {base_rps:.1f} rps = {r:.4f} × | "
                      f"{verdict(r >= TARGET_RATIO_THROUGHPUT)} |")
         lines.append(f"| (for information) the same from CPU time per request, which other load disturbs less "
-                     f"| {cost(a):.1f} / {cost(c):.1f} ms = {cost(a) / cost(c):.2f} × | "
+                     f"| {cost(a):.1f} / {cost(c):.1f} ms = {cost(a) / cost(c):.4f} × | "
                      f"{'≥' if cost(a) / cost(c) >= TARGET_RATIO_THROUGHPUT else '<'} "
                      f"{TARGET_RATIO_THROUGHPUT:.2f} |")
     if b:
@@ -324,6 +324,9 @@ def escalation_section(path: Path) -> list[str]:
     if not path.exists() or not path.read_text().strip():
         return []
     data = json.loads(path.read_text())
+    if "stopped_after_seconds" in data:
+        return ["## Approval escalation scan", "", f"`manage.py bench_escalation` did not finish within "
+                f"{data['stopped_after_seconds']} s (BENCH_ESCALATION_SECONDS) and was stopped.", ""]
     lines = ["## Approval escalation scan", "",
              f"`manage.py bench_escalation`: {data['open_cases']:,} open (accepted) cases with "
              f"{data['running_items']:,} running items on the bench database. The first scan sends the notices that "
