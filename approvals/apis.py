@@ -17,8 +17,7 @@ from rest_framework.exceptions import ParseError, PermissionDenied
 from rest_framework.response import Response
 
 from portal.core import policy
-from portal.core.api import Pagination
-from projects.apis import ChoiceLabelField
+from portal.core.api import ChoiceLabelField, Pagination
 from projects.models import Project
 
 from . import selectors, services

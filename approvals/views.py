@@ -23,7 +23,7 @@ from portal.accounts.models import Role
 from portal.core import policy
 from portal.core.errors import ApplicationError
 from portal.core.forms import ReasonForm, form_add_application_error
-from portal.core.views import paginate
+from portal.core.views import form_submit, paginate
 from projects.selectors import project_list
 
 from . import catalogue as catalogue_services
@@ -518,18 +518,13 @@ def catalogue_item_edit(request, pk: int):
     if not request.user.has_perm("approvals.change_catalogueitem"):
         raise PermissionDenied
     item = get_object_or_404(CatalogueItem.objects.select_related("department"), pk=pk)
-    form = CatalogueItemForm(request.POST or None, instance=CatalogueItem.objects.get(pk=pk))
-    if request.method == "POST" and form.is_valid():
-        try:
-            catalogue_services.catalogue_item_update(actor=request.user, item=item, **{
-                k: form.cleaned_data[k] for k in CatalogueItemForm.Meta.fields})
-        except ApplicationError as exc:
-            form_add_application_error(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(f"{_catalogue_url()}#item-{item.pk}")
-    return render(request, "approvals/catalogue_form.html", {"form": form, "item": item,
-                                                             "title": _("Edit approval item")})
+    return form_submit(
+        request, CatalogueItemForm(request.POST or None, instance=CatalogueItem.objects.get(pk=pk)),
+        lambda data: catalogue_services.catalogue_item_update(
+            actor=request.user, item=item, **{k: data[k] for k in CatalogueItemForm.Meta.fields}),
+        success=_("Saved."), redirect_to=f"{_catalogue_url()}#item-{item.pk}",
+        template="approvals/catalogue_form.html", context={"item": item, "title": _("Edit approval item")},
+    )
 
 
 @login_required
@@ -537,17 +532,12 @@ def required_document_add(request, pk: int):
     if not request.user.has_perm("approvals.add_requireddocument"):
         raise PermissionDenied
     item = get_object_or_404(CatalogueItem.objects.select_related("department"), pk=pk)
-    form = RequiredDocumentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            catalogue_services.required_document_add(actor=request.user, item=item, **form.cleaned_data)
-        except ApplicationError as exc:
-            form_add_application_error(form, exc)
-        else:
-            messages.success(request, _("The document is now required."))
-            return redirect(f"{_catalogue_url()}#item-{item.pk}")
-    return render(request, "approvals/catalogue_form.html", {"form": form, "item": item,
-                                                             "title": _("Add a required document")})
+    return form_submit(
+        request, RequiredDocumentForm(request.POST or None),
+        lambda data: catalogue_services.required_document_add(actor=request.user, item=item, **data),
+        success=_("The document is now required."), redirect_to=f"{_catalogue_url()}#item-{item.pk}",
+        template="approvals/catalogue_form.html", context={"item": item, "title": _("Add a required document")},
+    )
 
 
 def _catalogue_url() -> str:
