@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
@@ -8,6 +10,7 @@ from portal.accounts.apis import OrganizationViewSet, me
 from portal.core.apis import ping
 from portal.notifications.apis import NotificationViewSet
 from projects.apis import ProjectViewSet
+from projects.apps import PARTS
 
 router = DefaultRouter()
 router.register("projects", ProjectViewSet, basename="project")
@@ -15,6 +18,8 @@ router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("approvals/cases", ApprovalCaseViewSet, basename="approval-case")
 router.register("approvals/reviews", ItemReviewViewSet, basename="item-review")
+for part in PARTS:  # /api/v1/projects/{id}/risks/ … and /api/v1/projects/map/
+    import_module(f"projects.{part}.apis").register(router)
 
 urlpatterns = [
     path("", include(router.urls)),

@@ -51,7 +51,8 @@ class ProjectInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     project_type = serializers.ChoiceField(choices=ProjectType.choices)
     level = serializers.ChoiceField(choices=ProjectLevel.choices)
-    stage = serializers.ChoiceField(choices=Stage.choices, default=Stage.PROPOSAL)
+    stage = serializers.ChoiceField(choices=Stage.choices, default=Stage.PROPOSAL,
+                                    help_text="Only when registering; afterwards the stage moves through its gate.")
     total_investment = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=0)
     planned_start = serializers.DateField(required=False, allow_null=True)
     planned_finish = serializers.DateField(required=False, allow_null=True)
@@ -79,13 +80,15 @@ class VoidInput(serializers.Serializer):
 
 @extend_schema(tags=["projects"])
 class ProjectViewSet(viewsets.ViewSet):
-    """Key projects the caller may see. Filters: q, project_type, level, stage, phase, region."""
+    """Key projects the caller may see. Filters: q, project_type, level, stage, phase, region, owner, overdue;
+    sort (code, name, investment, planned_finish, stage, created; - in front to reverse)."""
 
     queryset = Project.objects.none()  # for the schema only: every action reads through the policy
     lookup_value_regex = r"\d+"
 
     @extend_schema(
-        parameters=[OpenApiParameter(n, str) for n in ("q", "project_type", "level", "stage", "phase", "region", "page")],
+        parameters=[OpenApiParameter(n, str) for n in ("q", "project_type", "level", "stage", "phase", "region", "owner",
+                                                       "overdue", "sort", "page")],
         responses=ProjectOutput(many=True),
     )
     def list(self, request):
@@ -95,6 +98,13 @@ class ProjectViewSet(viewsets.ViewSet):
         bad = {k: [f"Not a valid choice: {q[k]}"] for k, choices in (
             ("project_type", ProjectType.values), ("level", ProjectLevel.values), ("stage", Stage.values),
             ("phase", Phase.values)) if q.get(k) and q[k] not in choices}
+        if q.get("owner") and not q["owner"].isdigit():
+            bad["owner"] = [f"Not an organisation id: {q['owner']}"]
+        if q.get("overdue") and q["overdue"] not in ("1", "0", "true", "false"):
+            bad["overdue"] = ["Use 1/true or 0/false."]
+        if q.get("sort") and selectors.sort_ordering(q["sort"]) is None:
+            bad["sort"] = [f"Not a valid sort: {q['sort']}. Use one of {', '.join(sorted(selectors.SORTS))}, "
+                           "with - in front to reverse."]
         if bad:
             raise serializers.ValidationError(bad)
         # Only the columns ProjectOutput reads: not the description, not the owner's other columns, and not the

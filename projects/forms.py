@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from portal.accounts.models import Organization, OrganizationKind, Role, User
 from portal.core.models import Region
 
-from .models import ParticipantRole, Project, ProjectLevel, ProjectType, Stage
+from .models import ParticipantRole, Phase, Project, ProjectLevel, ProjectType, Stage
+from .selectors import SORTS
 
 
 class ProjectForm(forms.ModelForm):
@@ -30,6 +31,8 @@ class ProjectForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk:  # after registration the stage moves only through its gate (projects:gates)
+            del self.fields["stage"]
         if self.instance.pk and not self.is_bound:
             self.initial["region_codes"] = " ".join(self.instance.regions.values_list("code", flat=True))
 
@@ -50,7 +53,17 @@ class ProjectFilterForm(forms.Form):
         attrs={"type": "search", "placeholder": _("Project name, code or owner")}))
     project_type = forms.ChoiceField(label=_("type"), required=False, choices=[("", _("All types")), *ProjectType.choices])
     level = forms.ChoiceField(label=_("level"), required=False, choices=[("", _("All levels")), *ProjectLevel.choices])
+    phase = forms.ChoiceField(label=_("phase"), required=False, choices=[("", _("All phases")), *Phase.choices])
     stage = forms.ChoiceField(label=_("stage"), required=False, choices=[("", _("All stages")), *Stage.choices])
+    owner = forms.ModelChoiceField(label=_("owner"), required=False, empty_label=_("All owners"),
+                                   queryset=Organization.objects.active().filter(kind=OrganizationKind.OWNER))
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=[
+        ("", _("Newest first")), ("code", _("Project code")), ("name", _("Project name")),
+        ("-investment", _("Investment, largest first")), ("investment", _("Investment, smallest first")),
+        ("planned_finish", _("Planned finish, earliest first")), ("-planned_finish", _("Planned finish, latest first")),
+        ("stage", _("Stage")),
+    ])
     region = forms.RegexField(label=_("region"), regex=r"^\d{6}$", required=False,
                               error_messages={"invalid": _("Enter a six-digit division code.")})
 

@@ -3,12 +3,32 @@
 from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from portal.accounts.models import User
 from portal.core import policy
 from portal.core.regions import region_prefix
 
-from .models import Project, ProjectParticipant
+from .models import OVERDUE_STAGES, Project, ProjectParticipant
+
+# ?sort= values of the list page and API → ORM ordering; "-" in front reverses. The default is Meta.ordering.
+SORTS = {
+    "code": ("code",), "name": ("name", "id"), "investment": ("total_investment", "id"),
+    "planned_finish": ("planned_finish", "id"), "stage": ("stage", "id"), "created": ("created_at", "id"),
+}
+
+
+def sort_ordering(sort: str) -> tuple[str, ...] | None:
+    """The ordering for a `sort` value such as "investment" or "-planned_finish"; None when unknown."""
+    key = sort.removeprefix("-")
+    if key not in SORTS:
+        return None
+    return tuple(f"-{f}" for f in SORTS[key]) if sort.startswith("-") else SORTS[key]
+
+
+def project_is_overdue(project: Project, today=None) -> bool:
+    today = today or timezone.localdate()
+    return bool(project.planned_finish and project.planned_finish < today and project.stage in OVERDUE_STAGES)
 
 
 def project_list(*, user: User, search: str = "", filters: dict | None = None, include_voided: bool = False
@@ -26,6 +46,12 @@ def project_list(*, user: User, search: str = "", filters: dict | None = None, i
         qs = qs.filter(stage=value)
     if value := filters.get("phase"):
         qs = qs.in_phase(value)
+    if value := filters.get("owner"):
+        qs = qs.filter(owner_id=getattr(value, "pk", value))
+    if filters.get("overdue") in (True, "1", "true", "yes"):
+        qs = qs.overdue(timezone.localdate())
+    if (value := filters.get("sort")) and (ordering := sort_ordering(str(value))):
+        qs = qs.order_by(*ordering)
     if value := filters.get("region"):
         qs = qs.filter(
             pk__in=Project.regions.through.objects.filter(region_id__startswith=region_prefix(value)).values(

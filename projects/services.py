@@ -66,6 +66,9 @@ def project_update(*, actor: User, project: Project, regions: Iterable[Region] |
     locked = Project.objects.select_for_update().get(pk=project.pk)
     if locked.voided_at is not None:
         raise ApplicationError(_("This project is voided and cannot be changed."))
+    if "stage" in fields and fields["stage"] != locked.stage:
+        raise ApplicationError(_("The stage changes only through its gate."),
+                               {"stage": [_("Move the project to the next stage on its Stages and gates tab.")]})
     before = snapshot(locked)
     for key, value in fields.items():
         setattr(locked, key, value)

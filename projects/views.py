@@ -33,7 +33,7 @@ def project_list(request):
         return response
     return render(request, "projects/project_list.html", {
         "form": form, "page": paginate(request, projects.prefetch_related("regions")),
-        "may_add": request.user.has_perm("projects.add_project"),
+        "may_add": request.user.has_perm("projects.add_project"), "today": timezone.localdate(),
     })
 
 
@@ -41,17 +41,22 @@ def project_list(request):
 def project_detail(request, pk: int):
     project = policy.get_or_404(request.user, Project.objects.select_related("owner", "liaison_officer"), pk=pk)
     return render(request, "projects/project_detail.html", {
-        "project": project, "participants": selectors.project_participants(project=project),
-        "regions": project.regions.all(), "participant_form": ParticipantForm(),
-        "liaison_form": LiaisonForm(initial={"officer": project.liaison_officer}),
+        "project": project, "tab": "overview", "participants": selectors.project_participants(project=project),
+        "regions": project.regions.all(), "overdue": selectors.project_is_overdue(project),
     })
+
+
+@login_required
+def project_history(request, pk: int):
+    project = policy.get_or_404(request.user, Project.objects.select_related("owner"), pk=pk)
+    return render(request, "projects/project_history.html", {"project": project, "tab": "history"})
 
 
 def _project_form(request, project: Project | None):
     form = ProjectForm(request.POST or None, instance=project)
 
     def save(data):
-        fields = {k: data[k] for k in ProjectForm.Meta.fields}
+        fields = {k: data[k] for k in ProjectForm.Meta.fields if k in data}
         if project is None:
             return services.project_create(actor=request.user, regions=data["region_codes"], **fields)
         return services.project_update(actor=request.user, project=project, regions=data["region_codes"], **fields)

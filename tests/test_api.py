@@ -91,9 +91,15 @@ def test_bad_filters_are_400_not_500(client_for, staff):
 def test_partial_update_and_void_through_the_api(client_for, staff):
     project = Project.objects.first()
     client = client_for(staff)
-    response = client.patch(f"/api/v1/projects/{project.pk}/", {"stage": "under_construction"},
+    response = client.patch(f"/api/v1/projects/{project.pk}/", {"name": "杭绍台高速公路（改）"},
                             content_type="application/json")
-    assert response.status_code == 200 and response.json()["phase"] == "construction"
+    assert response.status_code == 200 and response.json()["name"] == "杭绍台高速公路（改）"
+    # The stage moves only through its gate: a PATCH of the stage is refused, naming the field.
+    other = "post_evaluation" if project.stage != "post_evaluation" else "proposal"
+    refused = client.patch(f"/api/v1/projects/{project.pk}/", {"stage": other}, content_type="application/json")
+    assert refused.status_code == 400 and "stage" in refused.json()["error"]["fields"]
+    project.refresh_from_db()
+    assert project.stage != other
     refused = client.post(f"/api/v1/projects/{project.pk}/void/", {}, content_type="application/json")
     assert refused.status_code == 400 and "reason" in refused.json()["error"]["fields"]
     voided = client.post(f"/api/v1/projects/{project.pk}/void/", {"reason": "重复登记"}, content_type="application/json")

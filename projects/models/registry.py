@@ -58,6 +58,15 @@ STAGE_PHASE = {
 }
 
 
+STAGE_ORDER: tuple[str, ...] = tuple(Stage.values)
+
+
+def next_stage(stage: str) -> str | None:
+    """The stage after `stage` in the lifecycle, or None after post-evaluation."""
+    i = STAGE_ORDER.index(stage)
+    return STAGE_ORDER[i + 1] if i + 1 < len(STAGE_ORDER) else None
+
+
 class ParticipantRole(models.TextChoices):
     OWNER = "owner", _("Owner (construction unit)")
     CONTRACTOR = "contractor", _("Contractor")
@@ -67,9 +76,17 @@ class ParticipantRole(models.TextChoices):
     TESTING = "testing", _("Testing agency")
 
 
+# A project in one of these stages after its planned finish is overdue; from handover on it is finished.
+OVERDUE_STAGES = tuple(s for s, p in STAGE_PHASE.items() if p != Phase.OPERATION)
+
+
 class ProjectQuerySet(VoidableQuerySet):
     def in_phase(self, phase: str):
         return self.filter(stage__in=[s for s, p in STAGE_PHASE.items() if p == phase])
+
+    def overdue(self, today):
+        """Planned to be finished before `today` but not yet handed over (still in planning or construction)."""
+        return self.filter(planned_finish__lt=today, stage__in=OVERDUE_STAGES)
 
 
 class Project(VoidableModel):
@@ -98,6 +115,9 @@ class Project(VoidableModel):
         on_delete=models.PROTECT, related_name="liaison_projects",
     )
     description = models.TextField(_("description"), blank=True)
+    # A GeoJSON geometry (Point, LineString, Polygon or their Multi- forms) in WGS84/CGCS2000 longitude,
+    # latitude; validated by `projects.gis.geojson` before it is stored.
+    location = models.JSONField(_("location"), null=True, blank=True)
 
     objects = ProjectQuerySet.as_manager()
 
@@ -133,6 +153,10 @@ class Project(VoidableModel):
     @property
     def phase(self) -> str:
         return STAGE_PHASE[Stage(self.stage)].value
+
+    @property
+    def next_stage(self) -> str | None:
+        return next_stage(self.stage)
 
     def get_phase_display(self) -> str:
         return Phase(self.phase).label

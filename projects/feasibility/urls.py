@@ -1,0 +1,3 @@
+"""Pages of this part, included in the `projects` URL namespace by projects/urls.py."""
+
+urlpatterns: list = []
