@@ -82,7 +82,7 @@ def test_voided_project_cannot_be_changed(staff, project):
 
 def test_history_is_shown_on_the_object_page(client_for, staff, project):
     project_update(actor=staff, project=project, name="测试快速路工程（一期）")
-    page = client_for(staff).get(f"/projects/{project.pk}/").content.decode()
+    page = client_for(staff).get(f"/projects/{project.pk}/history/").content.decode()
     assert 'id="history"' in page
     assert "测试快速路工程（一期）" in page and "<del>测试快速路工程</del>" in page
 
@@ -139,6 +139,6 @@ def test_history_never_holds_secrets_and_speaks_the_readers_language(client_for,
     assert "pbkdf2" not in page.content.decode() and "md5$" not in page.content.decode()
 
     project_update(actor=staff, project=project, project_type="transport")
-    html = client_for(staff).get(f"/projects/{project.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = client_for(staff).get(f"/projects/{project.pk}/history/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<span class="field">Type</span>：<del>Municipal</del> → Transport' in html
     assert '<span class="field">Owner</span>：' in html  # the name of the owner, not its id
