@@ -36,6 +36,13 @@ SCENARIOS = [
              "/projects/{project}/", "html"),
     Scenario("h_api_list_liaison", "Projects API, 50 rows, user grants (liaison officer)", "bench_liaison",
              "/api/v1/projects/?page_size=50", "api"),
+    # Issue #3: the map API and a project's schedule at 3,000 projects (most located, 10 tasks each past planning).
+    Scenario("j_api_map_leader", "Map API, every located project (leader)", "bench_leader",
+             "/api/v1/projects/map/", "api"),
+    Scenario("k_api_map_objperm", "Map API, object permissions (contractor)", "bench_contractor",
+             "/api/v1/projects/map/", "api"),
+    Scenario("l_html_schedule_objperm", "Project schedule tab (contractor)", "bench_contractor",
+             "/projects/{project}/schedule/", "html"),
     # DOMAIN.md's peak: 100 people at once, each opening a page every 5–15 s (≈ 10 pages/s in all).
     Scenario("i_html_dashboard_peak", "Leader dashboard / at the DOMAIN peak (100 users, 5–15 s think time)",
              "bench_leader", "/", "html", users=100, think=(5.0, 15.0), duration=30),

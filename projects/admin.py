@@ -21,7 +21,7 @@ class ProjectAdmin(AuditedAdmin):
     list_filter = ("project_type", "level", "stage")
     search_fields = ("code", "name")
     list_select_related = ("owner", "liaison_officer")
-    readonly_fields = ("liaison_officer", "owner")
+    readonly_fields = ("liaison_officer", "owner", "stage", "location")  # stage: only through its gate
     filter_horizontal = ("regions",)
     inlines = [ParticipantInline]
 

@@ -141,14 +141,19 @@ class _Log:
 
 def scale_counts() -> dict:
     from projects.models import (
+        MonthlyProgress,
         Project,
         ProjectGroupObjectPermission,
         ProjectParticipant,
         ProjectUserObjectPermission,
+        ScheduleTask,
     )
 
     return {
         "projects": Project.objects.active().count(),
+        "project_locations": Project.objects.filter(location__isnull=False).count(),
+        "schedule_tasks": ScheduleTask.objects.count(),
+        "monthly_progress": MonthlyProgress.objects.count(),
         "organizations": Organization.objects.count(),
         "groups": Group.objects.count(),
         "users": User.objects.count(),
@@ -388,3 +393,65 @@ def _seed(*, projects: int, organizations: int, users: int, log: _Log) -> None: 
     AuditEvent.objects.bulk_create(events, batch_size=BATCH)
     log(f"{len(participants)} participants, {len(gperms)} group grants, {len(uperms)} user grants, "
         f"{len(events)} audit events")
+    _seed_lifecycle(new_projects, rng, log)
+
+
+# Zhejiang's extent, for scattering project locations (longitude, latitude).
+ZJ_LON, ZJ_LAT = (118.1, 122.4), (27.2, 30.9)
+TASK_NAMES = ["征地拆迁", "施工图设计", "施工准备", "路基工程", "桥梁工程", "隧道工程", "主体结构", "附属工程",
+              "设备安装", "竣工验收"]
+
+
+def _seed_lifecycle(projects: list, rng: random.Random, log: _Log) -> None:
+    """A location for nine projects in ten (a route for transport and water works, a point otherwise), a
+    ten-task schedule for every project past planning, and monthly progress for those under construction:
+    the data the map, schedule and progress pages read at DOMAIN scale."""
+    from projects.models import MonthlyProgress, Project, ScheduleTask
+    from projects.models.schedule import wbs_sort_key
+
+    located = []
+    for project in projects:
+        if rng.random() < 0.1:
+            continue
+        lon, lat = rng.uniform(*ZJ_LON), rng.uniform(*ZJ_LAT)
+        if project.project_type in ("transport", "water"):
+            line = [[round(lon, 6), round(lat, 6)]]
+            for _ in range(rng.randint(8, 40)):
+                lon, lat = lon + rng.uniform(-0.02, 0.03), lat + rng.uniform(-0.02, 0.02)
+                line.append([round(lon, 6), round(lat, 6)])
+            project.location = {"type": "LineString", "coordinates": line}
+        else:
+            project.location = {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]}
+        located.append(project)
+    Project.objects.bulk_update(located, ["location"], batch_size=BATCH)
+    tasks, months = [], []
+    today = ANCHOR.date()
+    for project in projects:
+        if project.stage in PLANNING:
+            continue
+        start = project.planned_start
+        span = max((project.planned_finish - start).days, 30)
+        for n, name in enumerate(TASK_NAMES, 1):
+            t0 = start + datetime.timedelta(days=span * (n - 1) // 12)
+            t1 = start + datetime.timedelta(days=span * (n + 2) // 12)
+            done = 100 if t1 < today and rng.random() < 0.8 else (rng.randint(0, 90) if t0 < today else 0)
+            tasks.append(ScheduleTask(
+                project=project, wbs=str(n), sort_key=wbs_sort_key(str(n)), name=name, planned_start=t0,
+                planned_finish=t1, actual_start=t0 if done else None, actual_finish=t1 if done == 100 else None,
+                percent_complete=done, is_milestone=False,
+            ))
+        if project.stage == "under_construction":
+            total = project.total_investment
+            month = datetime.date(start.year, start.month, 1)
+            n_months = max(span // 30, 1)
+            cumulative = 0
+            while month <= today.replace(day=1) and len(months) < 200_000:
+                plan = (total / n_months).quantize(Decimal("0.01"))
+                completed = (plan * Decimal(str(round(rng.uniform(0.6, 1.2), 2)))).quantize(Decimal("0.01"))
+                cumulative = min(100, cumulative + round(100 / n_months * rng.uniform(0.6, 1.2), 2))
+                months.append(MonthlyProgress(project=project, month=month, planned_investment=plan,
+                                              completed_investment=completed, physical_progress=Decimal(str(round(cumulative, 2)))))
+                month = datetime.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    ScheduleTask.objects.bulk_create(tasks, batch_size=BATCH)
+    MonthlyProgress.objects.bulk_create(months, batch_size=BATCH)
+    log(f"{len(located)} project locations, {len(tasks)} schedule tasks, {len(months)} monthly reports")
