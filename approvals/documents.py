@@ -1,92 +1,19 @@
-"""Checking an uploaded document before it is stored: a plain file name, an allowed type whose content really
-is that type, a size limit; and its SHA-256. Files are stored under MEDIA_ROOT (outside the web root) with a
-generated name, and served only through a permission-checked view."""
-
-import hashlib
-import uuid
-import zipfile
-from dataclasses import dataclass
-from pathlib import PurePosixPath
+"""Checking an uploaded document of an approval case before it is stored. The checks are shared with every app
+that takes files (`portal.core.uploads`); this module keeps the approvals' own size setting
+(APPROVALS_MAX_UPLOAD_BYTES) and its public names."""
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.utils.translation import gettext as _
 
-from portal.core.errors import ApplicationError
+from portal.core import uploads
+from portal.core.uploads import ALLOWED_TYPES, CheckedUpload, storage_name
 
-# extension → (MIME type, the bytes the content must start with)
-ALLOWED_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
-    ".pdf": ("application/pdf", (b"%PDF-",)),
-    ".ofd": ("application/ofd", (b"PK\x03\x04",)),
-    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
-    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (b"PK\x03\x04",)),
-    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (b"PK\x03\x04",)),
-    ".doc": ("application/msword", (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)),
-    ".xls": ("application/vnd.ms-excel", (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)),
-}
+__all__ = ["ALLOWED_TYPES", "CheckedUpload", "max_upload_bytes", "storage_name", "validate_upload"]
 
 
 def max_upload_bytes() -> int:
-    return getattr(settings, "APPROVALS_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
-
-
-@dataclass(frozen=True)
-class CheckedUpload:
-    name: str
-    extension: str
-    content_type: str
-    size: int
-    sha256: str
-    content: UploadedFile
-
-
-def _refuse(message: str) -> ApplicationError:
-    return ApplicationError(message, {"file": [message]})
+    return getattr(settings, "APPROVALS_MAX_UPLOAD_BYTES", uploads.max_upload_bytes())
 
 
 def validate_upload(upload: UploadedFile | None) -> CheckedUpload:
-    if upload is None:
-        raise _refuse(_("Choose a file to upload."))
-    raw_name = upload.name or ""
-    if any(c in raw_name for c in ("/", "\\", "\x00")) or raw_name in (".", "..") or raw_name.startswith("."):
-        raise _refuse(_("The file name must be a plain name, without folders."))
-    name = PurePosixPath(raw_name).name.strip()
-    if not name or len(name) > 150:
-        raise _refuse(_("The file name must be between 1 and 150 characters."))
-    extension = PurePosixPath(name).suffix.lower()
-    if extension not in ALLOWED_TYPES:
-        raise _refuse(_("Files of type “%(ext)s” are not accepted. Accepted: %(allowed)s.") % {
-            "ext": extension or _("no extension"), "allowed": " ".join(sorted(ALLOWED_TYPES))})
-    if upload.size == 0:
-        raise _refuse(_("The file is empty."))
-    limit = max_upload_bytes()
-    if upload.size > limit:
-        raise _refuse(_("The file is %(size)s MB; at most %(limit)s MB is accepted.") % {
-            "size": f"{upload.size / 1048576:.1f}", "limit": f"{limit / 1048576:g}"})
-    content_type, signatures = ALLOWED_TYPES[extension]
-    upload.seek(0)
-    head = upload.read(16)
-    if not any(head.startswith(sig) for sig in signatures):
-        raise _refuse(_("The content of the file is not a %(ext)s file.") % {"ext": extension})
-    if signatures[0] == b"PK\x03\x04" and extension != ".ofd":
-        upload.seek(0)
-        try:
-            with zipfile.ZipFile(upload) as archive:
-                if "[Content_Types].xml" not in archive.namelist():
-                    raise _refuse(_("The content of the file is not a %(ext)s file.") % {"ext": extension})
-        except zipfile.BadZipFile:
-            raise _refuse(_("The content of the file is not a %(ext)s file.") % {"ext": extension}) from None
-    digest = hashlib.sha256()
-    upload.seek(0)
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    return CheckedUpload(name=name, extension=extension, content_type=content_type, size=upload.size,
-                         sha256=digest.hexdigest(), content=upload)
-
-
-def storage_name(case_id: int, checked: CheckedUpload) -> str:
-    """A generated name: nothing the uploader chose reaches the file system."""
-    return f"{case_id}/{uuid.uuid4().hex}{checked.extension}"
+    return uploads.validate_upload(upload, max_bytes=max_upload_bytes())
