@@ -2,12 +2,13 @@
 confirmations that satisfy it, and the record of every move from one stage to the next."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.models import TimeStampedModel, VoidableModel
 
-from .registry import Project, Stage
+from .registry import Project, ProjectType, Stage
 
 
 class RequirementKind(models.TextChoices):
@@ -48,6 +49,12 @@ class GateRequirement(TimeStampedModel):
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     active = models.BooleanField(_("active"), default=True)
     guidance = models.TextField(_("guidance"), blank=True)
+    # The line of the default checklist this row was seeded from (`projects.gates.catalogue`); empty for a line
+    # bureau staff added. Seeding creates only the keys that are missing, so an edited or deactivated default
+    # line is never brought back.
+    key = models.CharField(max_length=60, blank=True, editable=False)
+    # Optimistic lock: an edit based on an older version is refused (two staff editing one line).
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["stage", "order", "id"]
@@ -58,13 +65,35 @@ class GateRequirement(TimeStampedModel):
                 condition=~models.Q(kind=RequirementKind.CONDITION) | ~models.Q(condition=""),
                 name="gate_condition_named",
             ),
+            models.CheckConstraint(
+                condition=models.Q(kind=RequirementKind.CONDITION) | models.Q(condition=""),
+                name="gate_condition_only_for_conditions",
+            ),
+            models.CheckConstraint(condition=~models.Q(stage=Stage.POST_EVALUATION), name="gate_not_after_last_stage"),
+            models.UniqueConstraint(fields=["key"], condition=~models.Q(key=""), name="gate_requirement_key_unique"),
         ]
 
     def __str__(self) -> str:
         return self.title
 
+    def clean(self) -> None:
+        errors = {}
+        if self.stage == Stage.POST_EVALUATION:
+            errors["stage"] = _("Post-evaluation is the last stage: there is no gate after it.")
+        if self.kind == RequirementKind.CONDITION and not self.condition:
+            errors["condition"] = _("Choose the condition the portal checks.")
+        if self.kind != RequirementKind.CONDITION and self.condition:
+            errors["condition"] = _("Only a requirement of kind “condition” names a condition.")
+        if not isinstance(self.project_types, list) or any(t not in ProjectType.values for t in self.project_types):
+            errors["project_types"] = _("Choose project types from the list.")
+        if errors:
+            raise ValidationError(errors)
+
     def applies_to(self, project: Project) -> bool:
         return self.active and (not self.project_types or project.project_type in self.project_types)
+
+    def project_type_labels(self) -> list[str]:
+        return [str(ProjectType(t).label) for t in self.project_types if t in ProjectType.values]
 
 
 
