@@ -1,13 +1,21 @@
 """Feasibility review (可行性研究审查): the bureau asks named departments for their opinion on a project's
 feasibility study, each by a due date."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _, pgettext_lazy
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from portal.core.fsm import Transition, Workflow
 from portal.core.models import TimeStampedModel, VoidableModel
 
 from .registry import Project
+
+# An opinion due within this many calendar days is shown amber ("due soon"); past its due date, red.
+DUE_SOON_DAYS = 3
 
 
 class ReviewState(models.TextChoices):
@@ -15,8 +23,23 @@ class ReviewState(models.TextChoices):
     CONCLUDED = "concluded", _("Concluded")
 
 
+def _is_bureau_staff(user, obj) -> bool:
+    return user.is_superuser or user.has_perm("projects.change_project")
+
+
+def _is_department_reviewer(user, opinion) -> bool:
+    from portal.accounts.models import Role
+
+    return user.organization_id == opinion.department_id and user.has_role(Role.DEPARTMENT_REVIEWER)
+
+
 class FeasibilityReview(VoidableModel):
     """One round of review of a project's feasibility study by several departments."""
+
+    workflow = Workflow("state", [
+        Transition("conclude", [ReviewState.OPEN], ReviewState.CONCLUDED, _("Conclude the review"),
+                   may=_is_bureau_staff, style="primary"),
+    ])
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="feasibility_reviews")
     title = models.CharField(_("title"), max_length=200)
@@ -33,14 +56,23 @@ class FeasibilityReview(VoidableModel):
         ordering = ["-created_at", "-id"]
         verbose_name = _("feasibility review")
         verbose_name_plural = _("feasibility reviews")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state=ReviewState.OPEN)
+                | (~models.Q(conclusion="") & models.Q(concluded_at__isnull=False)),
+                name="review_concluded_has_conclusion",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("projects:feasibility", args=[self.project_id]) + f"#review-{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == ReviewState.OPEN and self.voided_at is None
 
 
 class OpinionState(models.TextChoices):
@@ -55,7 +87,13 @@ class OpinionConclusion(models.TextChoices):
 
 
 class FeasibilityOpinion(TimeStampedModel):
-    """The opinion one department owes (and then gives) in a feasibility review, by its due date."""
+    """The opinion one department owes (and then gives) in a feasibility review, by its due date. Given once:
+    it cannot be changed afterwards."""
+
+    workflow = Workflow("state", [
+        Transition("give", [OpinionState.PENDING], OpinionState.GIVEN, _("Give the opinion"),
+                   may=_is_department_reviewer, style="primary"),
+    ])
 
     review = models.ForeignKey(FeasibilityReview, on_delete=models.PROTECT, related_name="opinions")
     department = models.ForeignKey("accounts.Organization", verbose_name=_("department"), on_delete=models.PROTECT,
@@ -74,13 +112,42 @@ class FeasibilityOpinion(TimeStampedModel):
         ordering = ["review", "due_date", "id"]
         verbose_name = _("feasibility opinion")
         verbose_name_plural = _("feasibility opinions")
+        indexes = [models.Index(fields=["department", "state", "due_date"], name="opinion_queue_idx")]
         constraints = [
             models.UniqueConstraint(fields=["review", "department"], name="opinion_one_per_department"),
             models.CheckConstraint(
-                condition=models.Q(state=OpinionState.PENDING) | ~models.Q(conclusion=""),
+                condition=models.Q(state=OpinionState.PENDING)
+                | (~models.Q(conclusion="") & models.Q(given_at__isnull=False)),
                 name="opinion_given_has_conclusion",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(conclusion=OpinionConclusion.AGREE_WITH_CONDITIONS) | ~models.Q(conditions=""),
+                name="opinion_conditions_stated",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.review} · {self.department}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("projects:feasibility-opinion", args=[self.pk])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == OpinionState.PENDING
+
+    def days_left(self, today: datetime.date) -> int | None:
+        """Calendar days until the due date (negative when overdue); None once the opinion is given."""
+        return (self.due_date - today).days if self.is_pending else None
+
+    def is_overdue(self, today: datetime.date) -> bool:
+        return self.is_pending and today > self.due_date
+
+    def light(self, today: datetime.date) -> str:
+        """red overdue, amber due within DUE_SOON_DAYS, green otherwise; "" once given."""
+        left = self.days_left(today)
+        if left is None:
+            return ""
+        if left < 0:
+            return "red"
+        return "amber" if left <= DUE_SOON_DAYS else "green"
