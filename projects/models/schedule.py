@@ -8,15 +8,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.models import TimeStampedModel, VoidableModel
+from projects.schedule.rules import wbs_sort_key
 
 from .registry import Project
 
 WBS_RE = r"^\d{1,3}(\.\d{1,3}){0,5}$"
 
-
-def wbs_sort_key(wbs: str) -> str:
-    """"1.10.2" → "001.010.002", so that text order is WBS order."""
-    return ".".join(part.zfill(3) for part in wbs.split("."))
+__all__ = ["BaselineTask", "ResponsibilityKind", "ScheduleBaseline", "ScheduleTask", "TaskDependency",
+           "TaskResponsibility", "wbs_sort_key"]
 
 
 class ScheduleTask(VoidableModel):
@@ -117,6 +116,9 @@ class BaselineTask(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["baseline", "task"], name="baseline_task_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.baseline_id}: {self.task_id} {self.planned_start}～{self.planned_finish}"
 
 
 class ResponsibilityKind(models.TextChoices):
