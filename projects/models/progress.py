@@ -30,6 +30,8 @@ class MonthlyProgress(TimeStampedModel):
     reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
     reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
+    # Optimistic lock: incremented by every change of the row (plan or report); a form or API call carries the
+    # version it was based on (0 for a month that has no row yet).
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -49,7 +51,17 @@ class MonthlyProgress(TimeStampedModel):
                 | models.Q(physical_progress__gte=0, physical_progress__lte=100),
                 name="progress_physical_0_100",
             ),
+            # A month is reported with both figures at once, or not at all.
+            models.CheckConstraint(
+                condition=models.Q(completed_investment__isnull=True, physical_progress__isnull=True)
+                | models.Q(completed_investment__isnull=False, physical_progress__isnull=False),
+                name="progress_reported_together",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.project} {self.month:%Y-%m}"
+
+    @property
+    def is_reported(self) -> bool:
+        return self.completed_investment is not None

@@ -6,7 +6,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.utils.translation import gettext_lazy as _, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.core.models import TimeStampedModel, VoidableModel
 
@@ -21,6 +22,7 @@ class JointCommand(TimeStampedModel):
                                     on_delete=models.PROTECT, related_name="+")
     office = models.CharField(_("office address"), max_length=200, blank=True)
     note = models.TextField(_("note"), blank=True)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("joint command")
