@@ -227,6 +227,19 @@ DJANGO_CELERY_BEAT_TZ_AWARE = True
 # Reports the query count of every response in X-Query-Count (benchmark harness); off in production.
 PORTAL_QUERY_COUNT_HEADER = env.bool("PORTAL_QUERY_COUNT_HEADER", default=False)
 
+# Maps (projects/gis; README "Maps"). The base map comes from an intranet tile server (Web Mercator XYZ tiles,
+# e.g. a 天地图 mirror); with no tile URL the map draws the projects on a plain background. MAP_TILE_CRS names the
+# tiles' coordinate system: "wgs84" (天地图, CGCS2000) or "gcj02" (高德-style), for which the browser shifts the
+# stored WGS84 coordinates. A value the portal cannot use is refused by the system checks (projects/gis/checks.py).
+MAP_TILE_URL = env("MAP_TILE_URL", default="")
+MAP_TILE_OVERLAY_URL = env("MAP_TILE_OVERLAY_URL", default="")  # e.g. 天地图's annotation layer (cva)
+MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", default="")
+MAP_TILE_SUBDOMAINS = env("MAP_TILE_SUBDOMAINS", default="")  # the letters or digits {s} stands for, e.g. 01234567
+MAP_TILE_CRS = env("MAP_TILE_CRS", default="wgs84").strip().lower()
+MAP_TILE_MAX_ZOOM = env("MAP_TILE_MAX_ZOOM", default="18")
+MAP_CENTER = env.list("MAP_CENTER", default=["120.15", "29.2"])  # longitude, latitude (浙江); checked as numbers
+MAP_ZOOM = env("MAP_ZOOM", default="7")  # checked as a whole number 0–18
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,3 +1,10 @@
 """Pages of this part, included in the `projects` URL namespace by projects/urls.py."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("map/", views.project_map, name="map"),
+    path("<int:pk>/location/", views.project_location, name="location"),
+]

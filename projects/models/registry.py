@@ -115,8 +115,9 @@ class Project(VoidableModel):
         on_delete=models.PROTECT, related_name="liaison_projects",
     )
     description = models.TextField(_("description"), blank=True)
-    # A GeoJSON geometry (Point, LineString, Polygon or their Multi- forms) in WGS84/CGCS2000 longitude,
-    # latitude; validated by `projects.gis.geojson` before it is stored.
+    # A GeoJSON geometry (Point, LineString, Polygon, their Multi- forms, or a GeometryCollection of those) in
+    # WGS84/CGCS2000 longitude, latitude; validated and normalised by `projects.gis.geojson` before it is stored
+    # (`projects.gis.services.project_location_set`). NULL: no location yet.
     location = models.JSONField(_("location"), null=True, blank=True)
 
     objects = ProjectQuerySet.as_manager()

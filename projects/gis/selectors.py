@@ -1,0 +1,133 @@
+"""Reads of the maps: the projects a user may see, with their locations, as one GeoJSON FeatureCollection; the
+projects without a location; the location history of one project; and the map settings for the page.
+
+The map answers in a fixed number of queries whatever the number of projects (one for the located rows with
+their "late tasks" flag as an EXISTS subquery, one count of the unlocated ones), and builds the features from
+plain value rows: no model instance, no URL reversal per project (tests/projects/test_gis_api.py counts them)."""
+
+from datetime import date
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.accounts.models import User
+from portal.audit.models import AuditEvent
+from projects.models import OVERDUE_STAGES, STAGE_PHASE, Phase, Project, ScheduleTask, Stage
+from projects.selectors import project_list
+
+from . import geojson
+
+
+class MapStatus:
+    """How a project stands, for colouring the map: overdue wins over late tasks."""
+
+    ON_TRACK = "on_track"
+    LATE_TASKS = "late_tasks"
+    OVERDUE = "overdue"
+    choices = ((ON_TRACK, _("On track")), (LATE_TASKS, _("Late tasks")), (OVERDUE, _("Overdue")))
+
+
+# One palette for the shapes (through the page's JSON config) and the legend; the phase colours are the ones of
+# the phase badges in static/css/portal.css.
+PHASE_COLOURS = {Phase.PLANNING.value: "#7d3c98", Phase.CONSTRUCTION.value: "#d68910", Phase.OPERATION.value: "#1e8449"}
+STATUS_COLOURS = {MapStatus.ON_TRACK: "#1e8449", MapStatus.LATE_TASKS: "#d68910", MapStatus.OVERDUE: "#c0392b"}
+
+# Orientation on the plain background (no tile server): the eleven prefecture-level cities of 浙江, at their
+# city centres (longitude, latitude).
+CITY_LABELS = (
+    ("杭州", 120.155, 30.274), ("宁波", 121.550, 29.874), ("温州", 120.699, 27.994), ("嘉兴", 120.755, 30.746),
+    ("湖州", 120.088, 30.894), ("绍兴", 120.580, 30.030), ("金华", 119.648, 29.079), ("衢州", 118.859, 28.970),
+    ("舟山", 122.207, 29.985), ("台州", 121.421, 28.656), ("丽水", 119.923, 28.468),
+)
+
+
+def map_config() -> dict:
+    """What the browser needs to draw a map, from the settings (README "Maps"); given to the page as JSON."""
+    subdomains = settings.MAP_TILE_SUBDOMAINS
+    return {
+        "tiles": {
+            "url": settings.MAP_TILE_URL,
+            "overlay_url": settings.MAP_TILE_OVERLAY_URL,
+            "attribution": settings.MAP_TILE_ATTRIBUTION,
+            "subdomains": subdomains.split(",") if "," in subdomains else subdomains,
+            "crs": str(settings.MAP_TILE_CRS).strip().lower(),
+            "max_zoom": int(float(settings.MAP_TILE_MAX_ZOOM)),
+        },
+        "center": [float(settings.MAP_CENTER[0]), float(settings.MAP_CENTER[1])],  # longitude, latitude
+        "zoom": int(float(settings.MAP_ZOOM)),
+        "cities": [{"name": name, "point": [lon, lat]} for name, lon, lat in CITY_LABELS],
+        "colours": {"phase": PHASE_COLOURS, "status": STATUS_COLOURS},
+        "labels": {
+            "phase": {k: str(v) for k, v in Phase.choices},
+            "stage": {k: str(v) for k, v in Stage.choices},
+            "status": {k: str(v) for k, v in MapStatus.choices},
+            "code": str(_("Project code")), "stage_title": str(_("Stage")), "owner": str(_("Owner")),
+            "status_title": str(_("Status")), "open": str(_("Open the project")),
+            "location": str(_("Location tab")), "loading": str(_("Loading the projects…")),
+            "failed": str(_("The projects could not be loaded: %(reason)s")),
+            "drawn": str(_("%(n)s projects on the map")), "none": str(_("No project with a location matches.")),
+        },
+    }
+
+
+def project_status(*, stage: str, planned_finish: date | None, late_tasks: bool, today: date) -> str:
+    if planned_finish is not None and planned_finish < today and stage in OVERDUE_STAGES:
+        return MapStatus.OVERDUE
+    return MapStatus.LATE_TASKS if late_tasks else MapStatus.ON_TRACK
+
+
+def late_tasks_exist(today: date) -> Exists:
+    """EXISTS: the project has a live schedule task that should have finished before `today` and has not."""
+    return Exists(ScheduleTask.objects.filter(
+        project_id=OuterRef("pk"), voided_at__isnull=True, planned_finish__lt=today, percent_complete__lt=100,
+    ))
+
+
+def project_map_queryset(*, user: User, search: str = "", filters: dict | None = None) -> QuerySet[Project]:
+    """The projects of the list page with the same search and filters (projects.selectors.project_list)."""
+    return project_list(user=user, search=search, filters=filters).select_related(None)
+
+
+def project_map_features(*, user: User, search: str = "", filters: dict | None = None,
+                         today: date | None = None) -> dict:
+    """A GeoJSON FeatureCollection of the located projects `user` may see (filtered like the list page), with
+    the count of the others in the foreign member "without_location". Each feature: "id", "bbox", the stored
+    geometry and properties id, code, name, phase, stage, status, owner, url and point (a representative
+    position for a marker)."""
+    today = today or timezone.localdate()
+    projects = project_map_queryset(user=user, search=search, filters=filters)
+    rows = (projects.filter(location__isnull=False).annotate(late_tasks=late_tasks_exist(today))
+            .order_by("id").values_list("id", "code", "name", "stage", "planned_finish", "owner__name", "location",
+                                        "late_tasks"))
+    # reverse() once: per row it would cost more than the rest of the feature.
+    detail_url = reverse("projects:detail", args=[987654321]).replace("987654321", "{}")
+    features = []
+    for pk, code, name, stage, planned_finish, owner, location, late in rows:
+        features.append({
+            "type": "Feature", "id": pk, "bbox": geojson.bbox(location), "geometry": location,
+            "properties": {
+                "id": pk, "code": code, "name": name, "phase": STAGE_PHASE[stage].value, "stage": stage,
+                "status": project_status(stage=stage, planned_finish=planned_finish, late_tasks=late, today=today),
+                "owner": owner, "url": detail_url.format(pk), "point": geojson.representative_point(location),
+            },
+        })
+    return {"type": "FeatureCollection", "features": features,
+            "without_location": projects.filter(location__isnull=True).count()}
+
+
+def project_map_unlocated(*, user: User, search: str = "", filters: dict | None = None) -> QuerySet[Project]:
+    """The visible, filtered projects without a location, by name (the map page lists the first few)."""
+    return (project_map_queryset(user=user, search=search, filters=filters).filter(location__isnull=True)
+            .order_by("name", "id").only("id", "code", "name"))
+
+
+def location_history(*, project: Project, limit: int = 20) -> QuerySet[AuditEvent]:
+    """The audit events of `project` that changed its location, newest first."""
+    from django.contrib.contenttypes.models import ContentType
+
+    return (AuditEvent.objects.filter(content_type=ContentType.objects.get_for_model(Project),
+                                      object_id=str(project.pk), changes__has_key="location")
+            .select_related("actor", "content_type").order_by("-created_at", "-id")[:limit])
