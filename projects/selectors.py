@@ -54,7 +54,7 @@ def project_list(*, user: User, search: str = "", filters: dict | None = None, i
         qs = qs.order_by(*ordering)
     if value := filters.get("region"):
         qs = qs.filter(
-            pk__in=Project.regions.through.objects.filter(region_id__startswith=region_prefix(value)).values(
+            pk__in=Project.regions.through.objects.filter(region__code__startswith=region_prefix(value)).values(
                 "project_id"
             )
         )

@@ -4,6 +4,9 @@ django-celery-beat's tables (the scheduler reads them from the database; staff m
 PERIODIC_TASKS: dict[str, dict] = {
     # name: {"task": registered task name, "every": seconds}
     "portal heartbeat": {"task": "core.heartbeat", "every": 60},
+    "feasibility overdue opinions": {"task": "projects.feasibility.notify_overdue_opinions", "every": 24 * 60 * 60},
+    # Daily, but each owner hears once a month (due by the 10th) and once more if late: keyed notifications.
+    "monthly progress reminders": {"task": "projects.progress.remind_unreported", "every": 24 * 60 * 60},
 }
 
 
