@@ -2,22 +2,20 @@
 pages, in JSON. Every object is read through the access policy: one the caller may not see is a 404, one they see
 but may not act on is a 403, and a refused business rule is a 400 in the common error shape."""
 
-import html
 
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
-from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
-from django.http.multipartparser import MultiPartParserError
+from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import parsers, serializers, status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ParseError, PermissionDenied
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from portal.core import policy
 from portal.core.api import ChoiceLabelField, Pagination
+from portal.core.uploads import PlainNameMultiPartParser, file_response
 from projects.models import Project
 
 from . import selectors, services
@@ -33,42 +31,6 @@ from .models import (
     RequiredDocument,
     ReviewState,
 )
-
-
-# ------------------------------------------------------------------------------------------------- parsing
-class _PlainNameDjangoParser(DjangoMultiPartParser):
-    """Django's parser, noting each file name it had to cut down (folders, "..", control characters)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.cut_names: list[str] = []
-
-    def sanitize_file_name(self, file_name):
-        name = super().sanitize_file_name(file_name)
-        if name != html.unescape(file_name):
-            self.cut_names.append(file_name)
-        return name
-
-
-class PlainNameMultiPartParser(parsers.MultiPartParser):
-    """Multipart, but a path-like file name ("../../etc/passwd.pdf") is refused instead of being quietly cut to its
-    last part, as Django does before any of our checks could see it. Used only where the file field is `file`."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        parser_context = parser_context or {}
-        request = parser_context["request"]
-        meta = request.META.copy()
-        meta["CONTENT_TYPE"] = media_type
-        parser = _PlainNameDjangoParser(meta, stream, request.upload_handlers, parsers.get_encoding(parser_context))
-        try:
-            data, files = parser.parse()
-        except MultiPartParserError as exc:
-            raise ParseError(f"Multipart form parse error - {exc}") from exc
-        if parser.cut_names:
-            for upload in files.values():
-                upload.close()
-            raise serializers.ValidationError({"file": [_("The file name must be a plain name, without folders.")]})
-        return parsers.DataAndFiles(data, files)
 
 
 # ------------------------------------------------------------------------------------------------- output
@@ -400,20 +362,14 @@ class ApprovalCaseViewSet(viewsets.ViewSet):
         doc = CaseDocument.objects.filter(case=case, pk=document_id).first()
         if doc is None:
             raise Http404
-        return _file_response(doc.file, doc.original_name, doc.content_type)
+        return file_response(doc.file, doc.original_name, doc.content_type)
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def permit(self, request, pk=None):
         """The permit PDF of a completed case; 404 until it is rendered."""
         case = self._case(request, pk)
-        return _file_response(case.permit_pdf, f"{case.permit_number}.pdf", "application/pdf")
-
-
-def _file_response(field_file, filename: str, content_type: str) -> FileResponse:
-    if not field_file or not field_file.storage.exists(field_file.name):
-        raise Http404
-    return FileResponse(field_file.open("rb"), as_attachment=True, filename=filename, content_type=content_type)
+        return file_response(case.permit_pdf, f"{case.permit_number}.pdf", "application/pdf")
 
 
 REVIEW_STATE_FILTER = ["open", *ReviewState.values]

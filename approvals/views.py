@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, IntegerField, Value, When
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from portal.accounts.models import Role
 from portal.core import policy
 from portal.core.errors import ApplicationError
 from portal.core.forms import ReasonForm, form_add_application_error
+from portal.core.uploads import file_response
 from portal.core.views import form_submit, paginate
 from projects.selectors import project_list
 
@@ -302,7 +303,7 @@ def document_upload(request, pk: int, document_pk: int):
 def document_download(request, pk: int):
     doc = CaseDocument.objects.filter(pk=pk).first()
     policy.get_or_404(request.user, ApprovalCase, pk=doc.case_id if doc else 0)
-    return _file_response(doc.file, doc.original_name, doc.content_type)
+    return file_response(doc.file, doc.original_name, doc.content_type)
 
 
 @login_required
@@ -310,15 +311,7 @@ def permit_download(request, pk: int):
     case = _get_case(request, pk)
     if not case.permit_pdf:
         raise Http404("No permit yet.")
-    return _file_response(case.permit_pdf, f"{case.permit_number}.pdf", "application/pdf")
-
-
-def _file_response(field, name: str, content_type: str) -> FileResponse:
-    try:
-        handle = field.open("rb")
-    except FileNotFoundError:
-        raise Http404("The stored file is missing.") from None
-    return FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
+    return file_response(case.permit_pdf, f"{case.permit_number}.pdf", "application/pdf")
 
 
 @login_required

@@ -7,7 +7,6 @@ from portal.accounts.models import Organization, OrganizationKind, Role, User
 from portal.core.models import Region
 
 from .models import ParticipantRole, Phase, Project, ProjectLevel, ProjectType, Stage
-from .selectors import SORTS
 
 
 class ProjectForm(forms.ModelForm):

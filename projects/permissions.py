@@ -19,9 +19,20 @@ from portal.accounts.models import User
 from portal.core import policy
 
 from .models import (
-    FeasibilityReview, GateConfirmation, JointCommand, JointCommandMember, MonthlyProgress, Project,
-    ProjectDocument, ProjectGroupObjectPermission, ProjectUserObjectPermission, RegionWorkItem, Risk,
-    ScheduleBaseline, ScheduleTask, StageTransition,
+    FeasibilityReview,
+    GateConfirmation,
+    JointCommand,
+    JointCommandMember,
+    MonthlyProgress,
+    Project,
+    ProjectDocument,
+    ProjectGroupObjectPermission,
+    ProjectUserObjectPermission,
+    RegionWorkItem,
+    Risk,
+    ScheduleBaseline,
+    ScheduleTask,
+    StageTransition,
 )
 
 

@@ -58,8 +58,10 @@ def test_a_worker_runs_the_heartbeat_and_a_retried_email_is_sent_once(real_worke
 @pytest.mark.django_db
 def test_periodic_tasks_are_declared_in_one_place_and_stored_in_the_database():
     stored = {t.name: t for t in PeriodicTask.objects.select_related("interval")}
+    app.loader.import_default_modules()  # what a worker does at start: autodiscovery of every app's tasks
     for name, spec in PERIODIC_TASKS.items():
         assert stored[name].task == spec["task"]
+        assert spec["task"] in app.tasks, f"{spec['task']} is scheduled but no worker would know it"
         assert stored[name].interval.every == spec["every"]
     assert app.conf.beat_scheduler == "django_celery_beat.schedulers:DatabaseScheduler"
     assert app.conf.task_acks_late is True

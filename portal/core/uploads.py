@@ -107,6 +107,8 @@ def storage_name(owner_id: int, checked: CheckedUpload) -> str:
 
 def file_response(field, name: str, content_type: str) -> FileResponse:
     """A stored file as a download under its original name. The caller has checked that the user may see it."""
+    if not field:
+        raise Http404("No file.")
     try:
         handle = field.open("rb")
     except FileNotFoundError:

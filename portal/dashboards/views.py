@@ -6,6 +6,8 @@ from approvals import selectors as approvals
 from approvals.models import OPEN_CASE_STATES
 from approvals.views import case_rows, review_rows  # the same rows as the approvals pages
 from portal.accounts.models import Role
+from projects.feasibility import selectors as feasibility
+from projects.schedule import selectors as schedule
 
 from . import selectors
 
@@ -30,6 +32,11 @@ def home(request):
         role = Role.BUREAU_STAFF
     if role in (Role.LEADER, Role.BUREAU_STAFF):
         context["activity"] = selectors.recent_activity(user=user)
+        context["serious_risks"] = selectors.live_serious_risks(user=user)
+    if role == Role.DEPARTMENT_REVIEWER:
+        context["pending_opinions"] = feasibility.opinion_queue(user=user).count()
+    elif role == Role.CONTRACTOR and user.organization_id:
+        context["owed"] = schedule.owed_counts(user=user)
     context.update(_approvals(user, role))
     return render(request, TEMPLATES.get(role, "dashboards/home_participant.html"), context)
 

@@ -185,6 +185,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per choice set that several endpoints share (otherwise names get hash suffixes).
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectStageEnum": "projects.models.Stage",
+        "ApprovalStageEnum": "approvals.models.ApprovalStage",
+        "RiskStatusEnum": "projects.models.RiskStatus",
+        "LiveRiskStatusEnum": "projects.models.risks.LIVE_RISK_STATUS_CHOICES",
+        "RegionWorkStatusEnum": "projects.models.RegionWorkStatus",
+    },
 }
 
 GUARDIAN_RAISE_403 = False

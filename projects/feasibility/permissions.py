@@ -15,10 +15,6 @@ from portal.core import policy
 from projects.models import FeasibilityOpinion, FeasibilityReview, OpinionState, Project, ReviewState
 from projects.permissions import ProjectPartPolicy
 
-# Loaded here so that the Celery worker (which imports the app, hence this module) registers the task;
-# Celery's autodiscovery only looks at projects/tasks.py.
-from . import tasks  # noqa: F401
-
 
 class FeasibilityReviewPolicy(ProjectPartPolicy):
     actions = ("view", "change")

@@ -3,18 +3,49 @@ stage gates, feasibility review, risk register, schedule with responsibility mat
 cross-region work of a joint command."""
 
 from .feasibility import FeasibilityOpinion, FeasibilityReview, OpinionConclusion, OpinionState, ReviewState
-from .gates import GateCondition, GateConfirmation, GateRequirement, RequirementKind, ProjectDocument, StageTransition
+from .gates import (
+    GateCondition,
+    GateConfirmation,
+    GateRequirement,
+    ProjectDocument,
+    RequirementKind,
+    StageTransition,
+)
 from .progress import MonthlyProgress
 from .regions import (
-    CommandRole, JointCommand, JointCommandMember, RegionWorkItem, RegionWorkKind, RegionWorkStatus, WorkUnit,
+    CommandRole,
+    JointCommand,
+    JointCommandMember,
+    RegionWorkItem,
+    RegionWorkKind,
+    RegionWorkStatus,
+    WorkUnit,
 )
 from .registry import (
-    OVERDUE_STAGES, PROJECT_CODE_RE, STAGE_ORDER, STAGE_PHASE, ParticipantRole, Phase, Project, ProjectGroupObjectPermission,
-    ProjectLevel, ProjectParticipant, ProjectQuerySet, ProjectType, ProjectUserObjectPermission, Stage, next_stage,
+    OVERDUE_STAGES,
+    PROJECT_CODE_RE,
+    STAGE_ORDER,
+    STAGE_PHASE,
+    ParticipantRole,
+    Phase,
+    Project,
+    ProjectGroupObjectPermission,
+    ProjectLevel,
+    ProjectParticipant,
+    ProjectQuerySet,
+    ProjectType,
+    ProjectUserObjectPermission,
+    Stage,
+    next_stage,
 )
 from .risks import Risk, RiskCategory, RiskStatus, risk_band
 from .schedule import (
-    BaselineTask, ResponsibilityKind, ScheduleBaseline, ScheduleTask, TaskDependency, TaskResponsibility,
+    BaselineTask,
+    ResponsibilityKind,
+    ScheduleBaseline,
+    ScheduleTask,
+    TaskDependency,
+    TaskResponsibility,
 )
 
 __all__ = [

@@ -29,6 +29,7 @@ class GateCondition(models.TextChoices):
     APPROVAL_ENGINEERING = "approval_engineering_planning", _("Approval stage 2 completed (engineering planning permit)")
     APPROVAL_CONSTRUCTION = "approval_construction_permit", _("Approval stage 3 completed (construction permit)")
     APPROVAL_COMPLETION = "approval_completion_acceptance", _("Approval stage 4 completed (completion acceptance)")
+    # xgettext:no-python-format
     TASKS_COMPLETE = "tasks_complete", _("Every schedule task is 100% complete")
     PHYSICAL_PROGRESS_COMPLETE = "physical_progress_complete", _("Reported physical progress is 100%")
     REGION_WORK_DONE = "region_work_done", _("Land acquisition and utility relocation items are done")

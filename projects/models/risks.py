@@ -34,6 +34,7 @@ class RiskStatus(models.TextChoices):
 
 # Counted on the heat map and in the overview: the risks still alive.
 LIVE_RISK_STATUSES = (RiskStatus.OPEN, RiskStatus.MITIGATING)
+LIVE_RISK_STATUS_CHOICES = [(s.value, s.label) for s in LIVE_RISK_STATUSES]
 
 # Bands of the 5×5 matrix by score (likelihood × impact): 1–4 low, 5–9 medium, 10–16 high, 20–25 extreme.
 RISK_BANDS = (("low", 4), ("medium", 9), ("high", 16), ("extreme", 25))

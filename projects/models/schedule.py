@@ -29,6 +29,7 @@ class ScheduleTask(VoidableModel):
     planned_finish = models.DateField(_("planned finish"))
     actual_start = models.DateField(_("actual start"), null=True, blank=True)
     actual_finish = models.DateField(_("actual finish"), null=True, blank=True)
+    # xgettext:no-python-format
     percent_complete = models.PositiveSmallIntegerField(_("% complete"), default=0,
                                                         validators=[MaxValueValidator(100)])
     note = models.TextField(_("note"), blank=True)

@@ -11,7 +11,7 @@ from portal.accounts.models import Organization
 from portal.core import policy
 from portal.core.api import ChoiceLabelField, Pagination
 from projects.models import Project, Risk, RiskCategory, RiskStatus
-from projects.models.risks import LIVE_RISK_STATUSES, RiskBand
+from projects.models.risks import LIVE_RISK_STATUS_CHOICES, RiskBand
 
 from . import selectors, services
 
@@ -82,7 +82,7 @@ class RiskInput(serializers.Serializer):
         help_text="An organisation taking part in the project (its id).")
     owner_name = serializers.CharField(max_length=100)
     mitigation = serializers.CharField(required=False, allow_blank=True, max_length=10000)
-    status = serializers.ChoiceField(choices=[(s, RiskStatus(s).label) for s in LIVE_RISK_STATUSES], required=False,
+    status = serializers.ChoiceField(choices=LIVE_RISK_STATUS_CHOICES, required=False,
                                      help_text="open or mitigating; close a risk with its close action.")
     review_date = serializers.DateField(required=False, allow_null=True)
 

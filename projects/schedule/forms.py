@@ -26,6 +26,7 @@ class PredecessorsField(forms.CharField):
 
 
 class ProgressFields(forms.Form):
+    # xgettext:no-python-format
     percent_complete = forms.IntegerField(label=_("% complete"), min_value=0, max_value=100, initial=0)
     actual_start = forms.DateField(label=_("actual start"), required=False, widget=DATE)
     actual_finish = forms.DateField(label=_("actual finish"), required=False, widget=DATE)

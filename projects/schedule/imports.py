@@ -168,6 +168,7 @@ def _percent(value: Any, number_format: str, row: Row) -> int | None:
     if value is None or value == "":
         return 0
     if isinstance(value, bool):
+        # xgettext:no-python-format
         row.problem(COL_PERCENT, _("Write the % complete as a whole number from 0 to 100."))
         return None
     if isinstance(value, int | float):
@@ -180,6 +181,7 @@ def _percent(value: Any, number_format: str, row: Row) -> int | None:
             row.problem(COL_PERCENT, _("“%(value)s” is not a number from 0 to 100.") % {"value": value})
             return None
     if not number.is_integer():
+        # xgettext:no-python-format
         row.problem(COL_PERCENT, _("Write the % complete as a whole number from 0 to 100."))
         return None
     number = int(number)

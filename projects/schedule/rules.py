@@ -105,6 +105,7 @@ def task_problems(task: TaskValues, *, today: datetime.date) -> dict[str, str]:
             problems["planned_finish"] = _("A milestone is a single day: its planned finish is its planned start.")
     percent = task.percent_complete
     if percent is None or not 0 <= percent <= 100:
+        # xgettext:no-python-format
         problems["percent_complete"] = _("The % complete must be between 0 and 100.")
         percent = None
     elif task.is_milestone and percent not in (0, 100):
@@ -119,8 +120,10 @@ def task_problems(task: TaskValues, *, today: datetime.date) -> dict[str, str]:
         elif task.actual_finish < task.actual_start:
             problems["actual_finish"] = _("The actual finish cannot be before the actual start.")
         if percent is not None and percent != 100 and "percent_complete" not in problems:
+            # xgettext:no-python-format
             problems["percent_complete"] = _("A task with an actual finish is 100% complete.")
     elif percent == 100:
+        # xgettext:no-python-format
         problems.setdefault("actual_finish", _("Give the actual finish of a task that is 100% complete."))
     if percent and percent > 0 and task.actual_start is None:
         problems.setdefault("actual_start", _("Give the actual start of a task that has started."))

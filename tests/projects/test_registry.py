@@ -113,3 +113,21 @@ def test_project_tabs_and_history_page(client_for, staff, leader, owner_org):
 def test_history_page_of_another_organisations_project_is_404(client_for, contractor):
     foreign = Project.objects.exclude(participants__organization=contractor.organization).first()
     assert client_for(contractor).get(f"/projects/{foreign.pk}/history/").status_code == 404
+
+
+def test_home_pages_show_lifecycle_figures_of_what_the_user_sees(client_for, leader, contractor, reviewer):
+    from projects.feasibility.selectors import opinion_queue
+    from projects.schedule.selectors import owed_counts
+
+    today = timezone.localdate()
+    html = client_for(leader).get("/").content.decode()
+    overdue = Project.objects.active().overdue(today).count()
+    assert f'data-testid="overdue-count">{overdue}<' in html and 'data-testid="serious-risks"' in html
+    mine = client_for(contractor).get("/").content.decode()
+    theirs = Project.objects.active().overdue(today).filter(participants__organization=contractor.organization)
+    assert f'data-testid="overdue-count">{theirs.distinct().count()}<' in mine
+    assert 'data-testid="serious-risks"' not in mine
+    owed = owed_counts(user=contractor)
+    assert (f'data-testid="owed-tasks">{owed["open"]}' in mine) == bool(owed["open"])
+    pending = opinion_queue(user=reviewer).count()
+    assert f'data-testid="pending-opinions">{pending}<' in client_for(reviewer).get("/").content.decode()

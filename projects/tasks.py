@@ -1,0 +1,6 @@
+"""The Celery tasks of the project parts, gathered here because Celery's autodiscovery imports `<app>.tasks`."""
+
+from .feasibility.tasks import notify_overdue_opinions
+from .progress.tasks import remind_unreported
+
+__all__ = ["notify_overdue_opinions", "remind_unreported"]
