@@ -61,6 +61,15 @@ def project_list(*, user: User, search: str = "", filters: dict | None = None, i
     return qs
 
 
+def project_for(user: User, pk, action: str | None = "view", *, related: tuple[str, ...] = ("owner",)) -> Project:
+    """Project `pk` for a page or API call of one of its parts: 404 when the user may not see it (like a missing
+    one), PermissionDenied when they see it but may not `action` it."""
+    project = policy.get_or_404(user, Project.objects.select_related(*related), pk=pk)
+    if action and action != "view":
+        policy.require(user, action, project)
+    return project
+
+
 def project_region_codes(*, projects: Iterable[Project]) -> dict[int, list[str]]:
     """The division codes of each project, in code order (as `project.regions.all()`), read in one query from
     the link table: no Region objects and no per-project prefetch cache, which cost most of a 50-row API page."""

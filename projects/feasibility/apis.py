@@ -18,10 +18,10 @@ from projects.models import (
     FeasibilityReview,
     OpinionConclusion,
     OpinionState,
-    Project,
     ProjectType,
     ReviewState,
 )
+from projects.selectors import project_for
 
 from . import selectors, services
 
@@ -154,28 +154,22 @@ class FeasibilityReviewViewSet(viewsets.ViewSet):
     queryset = FeasibilityReview.objects.none()  # for the schema only: every action reads through the policy
     lookup_value_regex = r"\d+"
 
-    def _project(self, request, project_pk, action_name: str = "view") -> Project:
-        project = policy.get_or_404(request.user, Project, pk=project_pk)
-        if action_name != "view":
-            policy.require(request.user, action_name, project)
-        return project
-
     def _review(self, request, project_pk, pk, action_name: str = "view") -> FeasibilityReview:
-        project = self._project(request, project_pk)
+        project = project_for(request.user, project_pk)
         review = policy.get_or_404(request.user, FeasibilityReview.objects.filter(project=project), pk=pk)
         if action_name != "view":
             policy.require(request.user, action_name, review)
         return review
 
     def _detail(self, request, project_pk, pk, code=status.HTTP_200_OK) -> Response:
-        project = self._project(request, project_pk)
+        project = project_for(request.user, project_pk)
         review = policy.get_or_404(request.user, selectors.project_reviews(user=request.user, project=project), pk=pk)
         return Response(FeasibilityReviewOutput(review, context={"today": services.today()}).data, status=code)
 
     @extend_schema(parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
                    responses=FeasibilityReviewOutput(many=True))
     def list(self, request, project_pk=None):
-        project = self._project(request, project_pk)
+        project = project_for(request.user, project_pk)
         paginator = Pagination()
         page = paginator.paginate_queryset(selectors.project_reviews(user=request.user, project=project), request,
                                            view=self)
@@ -187,7 +181,7 @@ class FeasibilityReviewViewSet(viewsets.ViewSet):
 
     @extend_schema(request=FeasibilityReviewInput, responses={201: FeasibilityReviewOutput})
     def create(self, request, project_pk=None):
-        project = self._project(request, project_pk, "advance")
+        project = project_for(request.user, project_pk, "advance")
         data = _valid(FeasibilityReviewInput, request)
         review = services.review_open(actor=request.user, project=project, title=data["title"],
                                       description=data["description"],

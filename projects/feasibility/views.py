@@ -12,20 +12,14 @@ from portal.accounts.models import Role
 from portal.core import policy
 from portal.core.forms import ReasonForm
 from portal.core.views import form_submit, paginate
-from projects.models import FeasibilityOpinion, FeasibilityReview, Project
+from projects.models import FeasibilityOpinion, FeasibilityReview
+from projects.selectors import project_for
 
 from . import selectors, services
 from .forms import AddDepartmentForm, ConcludeForm, ExtendForm, OpinionForm, ReviewForm
 
 QUEUE_FILTERS = [("pending", gettext_lazy("Awaiting our opinion")), ("given", gettext_lazy("Given")),
                  ("all", gettext_lazy("All"))]
-
-
-def _project(request, pk: int, action: str = "view") -> Project:
-    project = policy.get_or_404(request.user, Project.objects.select_related("owner"), pk=pk)
-    if action != "view":
-        policy.require(request.user, action, project)
-    return project
 
 
 def _review(request, pk: int) -> FeasibilityReview:
@@ -37,7 +31,7 @@ def _review(request, pk: int) -> FeasibilityReview:
 
 @login_required
 def project_feasibility(request, pk: int):
-    project = _project(request, pk)
+    project = project_for(request.user, pk)
     today = timezone.localdate()
     reviews = [
         {"review": r, "rows": selectors.opinion_rows(r.opinions.all(), today), "summary": selectors.review_summary(r)}
@@ -51,7 +45,7 @@ def project_feasibility(request, pk: int):
 
 @login_required
 def review_create(request, pk: int):
-    project = _project(request, pk, "advance")
+    project = project_for(request.user, pk, "advance")
     form = ReviewForm(request.POST or None)
     return form_submit(
         request, form,

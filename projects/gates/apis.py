@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from portal.core import policy, uploads
 from portal.core.api import ChoiceLabelField, Pagination
+from projects.selectors import project_for
 
 from ..models import GateConfirmation, GateRequirement, Project, ProjectDocument, RequirementKind, Stage
 from . import selectors, services
@@ -138,14 +139,6 @@ def _valid(serializer_class, request) -> dict:
     return data.validated_data
 
 
-def _project(request, project_pk, action: str | None = None) -> Project:
-    project = policy.get_or_404(request.user, Project.objects.select_related("owner", "liaison_officer"),
-                                pk=project_pk)
-    if action:
-        policy.require(request.user, action, project)
-    return project
-
-
 def _requirement(pk: int, kind: str) -> GateRequirement:
     requirement = GateRequirement.objects.filter(pk=pk, kind=kind).first()
     if requirement is None:
@@ -165,7 +158,7 @@ class GateViewSet(viewsets.ViewSet):
 
     @extend_schema(responses=GateOutput)
     def list(self, request, project_pk=None):
-        project = _project(request, project_pk)
+        project = project_for(request.user, project_pk, related=("owner", "liaison_officer"))
         return Response(GateOutput(selectors.gate_for(project), context={"request": request}).data)
 
     @extend_schema(request=GateAdvanceInput, responses={201: StageTransitionOutput})
@@ -173,7 +166,7 @@ class GateViewSet(viewsets.ViewSet):
     def advance(self, request, project_pk=None):
         """Move the project to the next stage. 400 with code "gate_blocked" listing every unmet line in
         fields.checklist, or code "stale" when the project is no longer in expected_stage."""
-        project = _project(request, project_pk, "advance")
+        project = project_for(request.user, project_pk, "advance", related=("owner", "liaison_officer"))
         data = _valid(GateAdvanceInput, request)
         transition = services.stage_advance(actor=request.user, project=project,
                                             expected_stage=data["expected_stage"], reason=data["reason"])
@@ -182,7 +175,7 @@ class GateViewSet(viewsets.ViewSet):
     @extend_schema(responses=StageTransitionOutput(many=True))
     @action(detail=False, methods=["get"])
     def transitions(self, request, project_pk=None):
-        project = _project(request, project_pk)
+        project = project_for(request.user, project_pk, related=("owner", "liaison_officer"))
         return Response(StageTransitionOutput(selectors.stage_transitions(user=request.user, project=project),
                                          many=True).data)
 
@@ -197,7 +190,7 @@ class ProjectDocumentViewSet(viewsets.ViewSet):
     parser_classes = [parsers.JSONParser, parsers.FormParser, uploads.PlainNameMultiPartParser]
 
     def _document(self, request, project_pk, pk, action_name: str | None = None) -> ProjectDocument:
-        project = _project(request, project_pk, action_name)
+        project = project_for(request.user, project_pk, action_name, related=("owner", "liaison_officer"))
         document = ProjectDocument.objects.select_related("uploaded_by").filter(project=project, pk=pk).first()
         if document is None:
             raise Http404
@@ -205,7 +198,7 @@ class ProjectDocumentViewSet(viewsets.ViewSet):
 
     @extend_schema(parameters=[OpenApiParameter("page", int)], responses=ProjectDocumentOutput(many=True))
     def list(self, request, project_pk=None):
-        project = _project(request, project_pk)
+        project = project_for(request.user, project_pk, related=("owner", "liaison_officer"))
         paginator = Pagination()
         page = paginator.paginate_queryset(selectors.project_documents(user=request.user, project=project),
                                            request, view=self)
@@ -217,7 +210,7 @@ class ProjectDocumentViewSet(viewsets.ViewSet):
 
     @extend_schema(request={"multipart/form-data": ProjectDocumentInput}, responses={201: ProjectDocumentOutput})
     def create(self, request, project_pk=None):
-        project = _project(request, project_pk, "manage")
+        project = project_for(request.user, project_pk, "manage", related=("owner", "liaison_officer"))
         data = _valid(ProjectDocumentInput, request)
         requirement = _requirement(data["requirement"], RequirementKind.DOCUMENT) if data.get("requirement") else None
         document = services.document_upload(actor=request.user, project=project, upload=data["file"],
@@ -249,7 +242,7 @@ class GateConfirmationViewSet(viewsets.ViewSet):
 
     @extend_schema(responses=GateConfirmationOutput(many=True))
     def list(self, request, project_pk=None):
-        project = _project(request, project_pk)
+        project = project_for(request.user, project_pk, related=("owner", "liaison_officer"))
         paginator = Pagination()
         page = paginator.paginate_queryset(selectors.project_confirmations(user=request.user, project=project),
                                            request, view=self)
@@ -257,7 +250,7 @@ class GateConfirmationViewSet(viewsets.ViewSet):
 
     @extend_schema(request=GateConfirmationInput, responses={201: GateConfirmationOutput})
     def create(self, request, project_pk=None):
-        project = _project(request, project_pk, "advance")
+        project = project_for(request.user, project_pk, "advance", related=("owner", "liaison_officer"))
         data = _valid(GateConfirmationInput, request)
         confirmation = services.confirmation_give(
             actor=request.user, project=project, requirement=_requirement(data["requirement"],
@@ -268,7 +261,7 @@ class GateConfirmationViewSet(viewsets.ViewSet):
     @extend_schema(request=GateVoidInput, responses=GateConfirmationOutput)
     @action(detail=True, methods=["post"])
     def void(self, request, project_pk=None, pk=None):
-        project = _project(request, project_pk, "advance")
+        project = project_for(request.user, project_pk, "advance", related=("owner", "liaison_officer"))
         confirmation = GateConfirmation.objects.filter(project=project, pk=pk).first()
         if confirmation is None:
             raise Http404

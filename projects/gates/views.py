@@ -16,17 +16,11 @@ from portal.core import policy, uploads
 from portal.core.errors import ApplicationError
 from portal.core.forms import ReasonForm, form_add_application_error
 from portal.core.views import form_submit, paginate
+from projects.selectors import project_for
 
 from ..models import GateConfirmation, GateRequirement, Project, ProjectDocument, RequirementKind, Stage
 from . import selectors, services
 from .forms import AdvanceForm, ConfirmationForm, DocumentUploadForm, GateRequirementForm
-
-
-def _project(request, pk: int, action: str | None = None) -> Project:
-    project = policy.get_or_404(request.user, Project.objects.select_related("owner", "liaison_officer"), pk=pk)
-    if action:
-        policy.require(request.user, action, project)
-    return project
 
 
 def _gates_url(project: Project, anchor: str = "") -> str:
@@ -62,14 +56,14 @@ def _page(request, project: Project, *, upload: tuple[int | None, DocumentUpload
 
 @login_required
 def gates(request, pk: int):
-    return _page(request, _project(request, pk))
+    return _page(request, project_for(request.user, pk, related=("owner", "liaison_officer")))
 
 
 @login_required
 @require_POST
 def document_upload(request, pk: int):
     """An upload for a checklist line (the form of its row) or any other document (the form under the list)."""
-    project = _project(request, pk, "manage")
+    project = project_for(request.user, pk, "manage", related=("owner", "liaison_officer"))
     form = DocumentUploadForm(request.POST, request.FILES)
     if form.is_valid():
         line = form.cleaned_data["requirement"]
@@ -101,7 +95,7 @@ def document_download(request, pk: int):
 @login_required
 def document_void(request, pk: int):
     document = ProjectDocument.objects.filter(pk=pk).first()
-    project = _project(request, document.project_id if document else 0, "manage")
+    project = project_for(request.user, document.project_id if document else 0, "manage", related=("owner", "liaison_officer"))
     return form_submit(
         request, ReasonForm(request.POST or None),
         lambda data: services.document_void(actor=request.user, document=document, reason=data["reason"]),
@@ -112,7 +106,7 @@ def document_void(request, pk: int):
 
 @login_required
 def confirmation_give(request, pk: int, requirement_pk: int):
-    project = _project(request, pk, "advance")
+    project = project_for(request.user, pk, "advance", related=("owner", "liaison_officer"))
     requirement = get_object_or_404(GateRequirement, pk=requirement_pk, kind=RequirementKind.CONFIRMATION)
     return form_submit(
         request, ConfirmationForm(request.POST or None),
@@ -126,7 +120,7 @@ def confirmation_give(request, pk: int, requirement_pk: int):
 @login_required
 def confirmation_void(request, pk: int):
     confirmation = GateConfirmation.objects.select_related("requirement").filter(pk=pk).first()
-    project = _project(request, confirmation.project_id if confirmation else 0, "advance")
+    project = project_for(request.user, confirmation.project_id if confirmation else 0, "advance", related=("owner", "liaison_officer"))
     return form_submit(
         request, ReasonForm(request.POST or None),
         lambda data: services.confirmation_void(actor=request.user, confirmation=confirmation, reason=data["reason"]),
@@ -138,7 +132,7 @@ def confirmation_void(request, pk: int):
 @login_required
 @require_POST
 def stage_advance(request, pk: int):
-    project = _project(request, pk, "advance")
+    project = project_for(request.user, pk, "advance", related=("owner", "liaison_officer"))
     form = AdvanceForm(request.POST)
     if form.is_valid():
         try:

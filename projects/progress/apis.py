@@ -8,7 +8,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from portal.core import policy
+from projects.selectors import project_for
 
 from ..models import Project
 from . import selectors, services
@@ -137,10 +137,7 @@ class MonthlyProgressViewSet(viewsets.ViewSet):
     users and bureau staff. Every month of the project is listed (a project has at most a few hundred)."""
 
     def _project(self, request, action: str = "view") -> Project:
-        project = policy.get_or_404(request.user, Project, pk=self.kwargs["project_pk"])
-        if action != "view":
-            policy.require(request.user, action, project)
-        return project
+        return project_for(request.user, self.kwargs["project_pk"], action)
 
     @extend_schema(responses=MonthlyProgressOutput)
     def list(self, request, project_pk=None):

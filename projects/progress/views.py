@@ -10,22 +10,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.core import policy
 from portal.core.views import form_submit, paginate
+from projects.selectors import project_for
 
-from ..models import MonthlyProgress, Project
+from ..models import MonthlyProgress
 from . import exports, selectors, services
 from .figures import TEN_THOUSAND, month_start
 from .forms import CorrectForm, OverviewFilterForm, PlanYearForm, ReportForm, default_plan_year
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _project(request, pk: int, action: str = "view") -> Project:
-    project = policy.get_or_404(request.user, Project.objects.select_related("owner"), pk=pk)
-    if action != "view":
-        policy.require(request.user, action, project)
-    return project
 
 
 def _wan_input(amount) -> str:
@@ -35,7 +28,7 @@ def _wan_input(amount) -> str:
 
 @login_required
 def progress_tab(request, pk: int):
-    project = _project(request, pk)
+    project = project_for(request.user, pk)
     table = selectors.progress_table(project=project)
     if request.GET.get("export") == "xlsx":
         response = HttpResponse(exports.monthly_xlsx(project, table), content_type=XLSX)
@@ -51,7 +44,7 @@ def progress_tab(request, pk: int):
 
 @login_required
 def progress_plan(request, pk: int):
-    project = _project(request, pk, "manage")
+    project = project_for(request.user, pk, "manage")
     try:
         year = int(request.GET.get("year") or default_plan_year(timezone.localdate()))
     except ValueError:
@@ -73,7 +66,7 @@ def progress_plan(request, pk: int):
 
 @login_required
 def progress_report(request, pk: int):
-    project = _project(request, pk, "manage")
+    project = project_for(request.user, pk, "manage")
     rows = selectors.progress_rows(project=project)
     month = services.next_month_to_report(project, rows) or month_start(timezone.localdate())
     row = next((r for r in rows if r.month == month), None)
@@ -89,7 +82,7 @@ def progress_report(request, pk: int):
 
 @login_required
 def progress_correct(request, pk: int, year: int, month: int):
-    project = _project(request, pk, "manage")
+    project = project_for(request.user, pk, "manage")
     try:
         first = datetime.date(year, month, 1)
     except ValueError:

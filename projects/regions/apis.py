@@ -12,6 +12,7 @@ from portal.accounts.models import Organization, User
 from portal.core import policy
 from portal.core.api import ChoiceLabelField, Pagination
 from portal.core.models import Region
+from projects.selectors import project_for
 
 from ..apis import VoidInput
 from ..models import (
@@ -96,13 +97,6 @@ class CommandMemberInput(serializers.Serializer):
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
 
 
-def _project(request, pk, action: str = "view") -> Project:
-    project = policy.get_or_404(request.user, Project, pk=pk)
-    if action != "view":
-        policy.require(request.user, action, project)
-    return project
-
-
 @extend_schema(tags=["projects: cross-region work"])
 class JointCommandViewSet(viewsets.ViewSet):
     """The joint command (联合指挥部) of one project and its members. Reading: whoever sees the project;
@@ -113,12 +107,12 @@ class JointCommandViewSet(viewsets.ViewSet):
     @action(detail=False, methods=["get", "put"], url_path="joint-command")
     def joint_command(self, request, project_pk=None):
         if request.method == "GET":
-            project = _project(request, project_pk)
+            project = project_for(request.user, project_pk)
             command = selectors.joint_command(project=project)
             if command is None:
                 raise exceptions.NotFound("This project has no joint command yet.")
             return Response(JointCommandOutput(command).data)
-        project = _project(request, project_pk, "manage")
+        project = project_for(request.user, project_pk, "manage")
         data = JointCommandInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
@@ -130,7 +124,7 @@ class JointCommandViewSet(viewsets.ViewSet):
     @extend_schema(request=CommandMemberInput, responses={201: CommandMemberOutput})
     @action(detail=False, methods=["post"], url_path="joint-command/members")
     def add_member(self, request, project_pk=None):
-        project = _project(request, project_pk, "manage")
+        project = project_for(request.user, project_pk, "manage")
         data = CommandMemberInput(data=request.data)
         data.is_valid(raise_exception=True)
         member = services.member_add(actor=request.user, project=project, **data.validated_data)
@@ -139,7 +133,7 @@ class JointCommandViewSet(viewsets.ViewSet):
     @extend_schema(request=VoidInput, responses=CommandMemberOutput)
     @action(detail=False, methods=["post"], url_path=r"joint-command/members/(?P<member_pk>\d+)/void")
     def void_member(self, request, project_pk=None, member_pk=None):
-        project = _project(request, project_pk, "manage")
+        project = project_for(request.user, project_pk, "manage")
         member = JointCommandMember.objects.select_related("region", "command").filter(
             pk=member_pk, command__project=project).first()
         if member is None:
@@ -217,7 +211,7 @@ class RegionWorkViewSet(viewsets.ViewSet):
     @extend_schema(parameters=[OpenApiParameter(n, str) for n in ("region", "kind", "status", "page")],
                    responses=RegionWorkOutput(many=True))
     def list(self, request, project_pk=None):
-        project = _project(request, project_pk)
+        project = project_for(request.user, project_pk)
         q = request.query_params
         bad = {k: [f"Not a valid choice: {q[k]}"] for k, choices in (
             ("kind", RegionWorkKind.values), ("status", RegionWorkStatus.values)) if q.get(k) and q[k] not in choices}
@@ -231,7 +225,7 @@ class RegionWorkViewSet(viewsets.ViewSet):
 
     @extend_schema(request=RegionWorkInput, responses={201: RegionWorkOutput})
     def create(self, request, project_pk=None):
-        project = _project(request, project_pk, "manage")
+        project = project_for(request.user, project_pk, "manage")
         data = RegionWorkInput(data=request.data)
         data.is_valid(raise_exception=True)
         item = services.region_work_create(actor=request.user, project=project, **data.validated_data)
@@ -239,11 +233,11 @@ class RegionWorkViewSet(viewsets.ViewSet):
 
     @extend_schema(responses=RegionWorkOutput)
     def retrieve(self, request, project_pk=None, pk=None):
-        return Response(RegionWorkOutput(self._item(request, _project(request, project_pk), pk)).data)
+        return Response(RegionWorkOutput(self._item(request, project_for(request.user, project_pk), pk)).data)
 
     @extend_schema(request=RegionWorkUpdateInput(partial=True), responses=RegionWorkOutput)
     def partial_update(self, request, project_pk=None, pk=None):
-        project = _project(request, project_pk)
+        project = project_for(request.user, project_pk)
         item = self._item(request, project, pk)
         policy.require(request.user, "change", item)
         data = RegionWorkUpdateInput(data=request.data, partial=True)
@@ -256,7 +250,7 @@ class RegionWorkViewSet(viewsets.ViewSet):
     @extend_schema(request=RegionWorkReportInput, responses=RegionWorkOutput)
     @action(detail=True, methods=["post"])
     def report(self, request, project_pk=None, pk=None):
-        project = _project(request, project_pk)
+        project = project_for(request.user, project_pk)
         item = self._item(request, project, pk)
         policy.require(request.user, "report", item)
         data = RegionWorkReportInput(data=request.data)
@@ -267,7 +261,7 @@ class RegionWorkViewSet(viewsets.ViewSet):
     @extend_schema(request=VoidInput, responses=RegionWorkOutput)
     @action(detail=True, methods=["post"])
     def void(self, request, project_pk=None, pk=None):
-        project = _project(request, project_pk)
+        project = project_for(request.user, project_pk)
         item = self._item(request, project, pk)
         policy.require(request.user, "change", item)
         data = VoidInput(data=request.data)

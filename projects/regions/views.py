@@ -10,17 +10,11 @@ from django.utils.translation import gettext as _
 from portal.core import policy
 from portal.core.forms import ReasonForm
 from portal.core.views import form_submit, paginate
+from projects.selectors import project_for
 
 from ..models import JointCommandMember, Project, RegionWorkItem, RegionWorkKind, WorkUnit
 from . import selectors, services
 from .forms import JointCommandForm, MemberForm, WorkFilterForm, WorkItemForm, WorkReportForm
-
-
-def _project(request, pk: int, action: str = "view") -> Project:
-    project = policy.get_or_404(request.user, Project.objects.select_related("owner"), pk=pk)
-    if action != "view":
-        policy.require(request.user, action, project)
-    return project
 
 
 def _tab(project: Project):
@@ -34,7 +28,7 @@ def _item(project: Project, item_pk: int) -> RegionWorkItem:
 
 @login_required
 def regions_tab(request, pk: int):
-    project = _project(request, pk)
+    project = project_for(request.user, pk)
     regions = selectors.project_regions(project=project)
     command = selectors.joint_command(project=project)
     form = WorkFilterForm(request.GET or None, regions=selectors.region_choices(project=project))
@@ -54,7 +48,7 @@ def regions_tab(request, pk: int):
 
 @login_required
 def command_edit(request, pk: int):
-    project = _project(request, pk, "manage")
+    project = project_for(request.user, pk, "manage")
     command = selectors.joint_command(project=project)
     initial = {"version": command.version} if command else {
         "name": _("%(project)s construction joint command") % {"project": project.name}}
@@ -72,7 +66,7 @@ def command_edit(request, pk: int):
 
 @login_required
 def member_add(request, pk: int):
-    project = _project(request, pk, "manage")
+    project = project_for(request.user, pk, "manage")
     form = MemberForm(request.POST or None, regions=selectors.region_choices(project=project))
     return form_submit(
         request, form, lambda data: services.member_add(actor=request.user, project=project, **data),
@@ -83,7 +77,7 @@ def member_add(request, pk: int):
 
 @login_required
 def member_void(request, pk: int, member_pk: int):
-    project = _project(request, pk, "manage")
+    project = project_for(request.user, pk, "manage")
     member = get_object_or_404(JointCommandMember.objects.select_related("command", "region"), pk=member_pk,
                                command__project=project)
     return form_submit(
@@ -96,7 +90,7 @@ def member_void(request, pk: int, member_pk: int):
 
 @login_required
 def work_create(request, pk: int):
-    project = _project(request, pk, "manage")
+    project = project_for(request.user, pk, "manage")
     form = WorkItemForm(request.POST or None, regions=selectors.region_choices(project=project),
                         initial={"completed_quantity": 0, "status": "not_started"})
     return form_submit(
@@ -109,7 +103,7 @@ def work_create(request, pk: int):
 
 @login_required
 def work_edit(request, pk: int, item_pk: int):
-    project = _project(request, pk, "manage")
+    project = project_for(request.user, pk, "manage")
     item = _item(project, item_pk)
     policy.require(request.user, "change", item)
     initial = {f: getattr(item, f) for f in services.ITEM_FIELDS} | {"version": item.version}
@@ -125,7 +119,7 @@ def work_edit(request, pk: int, item_pk: int):
 
 @login_required
 def work_report(request, pk: int, item_pk: int):
-    project = _project(request, pk)
+    project = project_for(request.user, pk)
     item = _item(project, item_pk)
     policy.require(request.user, "report", item)
     form = WorkReportForm(request.POST or None, initial={f: getattr(item, f) for f in services.REPORT_FIELDS}
@@ -140,7 +134,7 @@ def work_report(request, pk: int, item_pk: int):
 
 @login_required
 def work_void(request, pk: int, item_pk: int):
-    project = _project(request, pk, "manage")
+    project = project_for(request.user, pk, "manage")
     item = _item(project, item_pk)
     policy.require(request.user, "change", item)
     return form_submit(
@@ -153,6 +147,6 @@ def work_void(request, pk: int, item_pk: int):
 
 @login_required
 def work_history(request, pk: int, item_pk: int):
-    project = _project(request, pk)
+    project = project_for(request.user, pk)
     item = _item(project, item_pk)
     return render(request, "projects/regions/item_history.html", {"project": project, "item": item, "tab": "regions"})

@@ -10,8 +10,9 @@ from rest_framework.response import Response
 from portal.accounts.models import Organization
 from portal.core import policy
 from portal.core.api import ChoiceLabelField, Pagination
-from projects.models import Project, Risk, RiskCategory, RiskStatus
+from projects.models import Risk, RiskCategory, RiskStatus
 from projects.models.risks import LIVE_RISK_STATUS_CHOICES, RiskBand
+from projects.selectors import project_for
 
 from . import selectors, services
 
@@ -126,14 +127,8 @@ class ProjectRiskViewSet(viewsets.ViewSet):
     queryset = Risk.objects.none()  # for the schema only: every action reads through the policy
     lookup_value_regex = r"\d+"
 
-    def _project(self, request, project_pk, action_name: str = "view") -> Project:
-        project = policy.get_or_404(request.user, Project, pk=project_pk)
-        if action_name != "view":
-            policy.require(request.user, action_name, project)
-        return project
-
     def _risk(self, request, project_pk, pk, action_name: str = "view") -> Risk:
-        project = self._project(request, project_pk)
+        project = project_for(request.user, project_pk)
         risk = policy.get_or_404(request.user, Risk.objects.filter(project=project).select_related(
             "project", "owner_organization"), pk=pk)
         if action_name != "view":
@@ -142,7 +137,7 @@ class ProjectRiskViewSet(viewsets.ViewSet):
 
     @extend_schema(parameters=FILTER_PARAMETERS, responses=RiskOutput(many=True))
     def list(self, request, project_pk=None):
-        project = self._project(request, project_pk)
+        project = project_for(request.user, project_pk)
         qs = selectors.project_risks(user=request.user, project=project, filters=_filters(request))
         paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
@@ -154,7 +149,7 @@ class ProjectRiskViewSet(viewsets.ViewSet):
 
     @extend_schema(request=RiskInput, responses={201: RiskOutput})
     def create(self, request, project_pk=None):
-        project = self._project(request, project_pk, "manage")
+        project = project_for(request.user, project_pk, "manage")
         data = RiskInput(data=request.data)
         data.is_valid(raise_exception=True)
         risk = services.risk_create(actor=request.user, project=project, **data.validated_data)
@@ -200,7 +195,7 @@ class ProjectRiskViewSet(viewsets.ViewSet):
                    responses=RiskHeatMapOutput)
     @action(detail=False, methods=["get"], url_path="heat-map")
     def heat_map(self, request, project_pk=None):
-        project = self._project(request, project_pk)
+        project = project_for(request.user, project_pk)
         filters = _filters(request)
         return Response(RiskHeatMapOutput(selectors.heat_map_for(user=request.user, project=project,
                                                              filters=filters)).data)

@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from portal.accounts.models import Organization
 from portal.core import policy
 from portal.core.api import Pagination
+from projects.selectors import project_for
 
 from ..models import Project, ResponsibilityKind, ScheduleTask, TaskDependency
 from . import exports, imports, rules, selectors, services
@@ -48,10 +49,6 @@ class XlsxRenderer(renderers.BaseRenderer):
         if response is not None:
             response["Content-Type"] = "application/json"
         return json.dumps(data, ensure_ascii=False).encode()
-
-
-def _project(request, project_pk) -> Project:
-    return policy.get_or_404(request.user, Project.objects.select_related("owner"), pk=project_pk)
 
 
 def _task(request, project: Project, pk) -> ScheduleTask:
@@ -164,7 +161,7 @@ class TaskViewSet(viewsets.ViewSet):
     @extend_schema(parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
                    responses=ScheduleTaskOutput(many=True))
     def list(self, request, project_pk=None):
-        project = _project(request, project_pk)
+        project = project_for(request.user, project_pk)
         rows = selectors.schedule_view(project=project, with_responsibilities=True).rows
         paginator = Pagination()
         page = paginator.paginate_queryset(rows, request, view=self)
@@ -172,7 +169,7 @@ class TaskViewSet(viewsets.ViewSet):
 
     @extend_schema(responses=ScheduleTaskOutput)
     def retrieve(self, request, project_pk=None, pk=None):
-        project = _project(request, project_pk)
+        project = project_for(request.user, project_pk)
         task = _task(request, project, pk)
         row = _row(project, task)
         if row is None:  # a voided task is not in the analysed schedule
@@ -181,7 +178,7 @@ class TaskViewSet(viewsets.ViewSet):
 
     @extend_schema(request=ScheduleTaskInput, responses={201: ScheduleTaskOutput})
     def create(self, request, project_pk=None):
-        project = _project(request, project_pk)
+        project = project_for(request.user, project_pk)
         policy.require(request.user, "manage", project)
         data = ScheduleTaskInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -192,7 +189,7 @@ class TaskViewSet(viewsets.ViewSet):
 
     @extend_schema(request=ScheduleTaskUpdateInput(partial=True), responses=ScheduleTaskOutput)
     def partial_update(self, request, project_pk=None, pk=None):
-        project = _project(request, project_pk)
+        project = project_for(request.user, project_pk)
         task = _task(request, project, pk)
         policy.require(request.user, "change", task)
         data = ScheduleTaskUpdateInput(data=request.data, partial=True)
@@ -211,7 +208,7 @@ class TaskViewSet(viewsets.ViewSet):
     def progress(self, request, project_pk=None, pk=None):
         """Report progress: % complete and actual dates (and the note). Open to the project's managers and to the
         organisations responsible (R) or accountable (A) for the task."""
-        project = _project(request, project_pk)
+        project = project_for(request.user, project_pk)
         task = _task(request, project, pk)
         policy.require(request.user, "report", task)
         data = TaskProgressInput(data=request.data)
@@ -222,7 +219,7 @@ class TaskViewSet(viewsets.ViewSet):
     @extend_schema(request=TaskVoidInput, responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"])
     def void(self, request, project_pk=None, pk=None):
-        project = _project(request, project_pk)
+        project = project_for(request.user, project_pk)
         task = _task(request, project, pk)
         policy.require(request.user, "change", task)
         data = TaskVoidInput(data=request.data)
@@ -234,7 +231,7 @@ class TaskViewSet(viewsets.ViewSet):
     @action(detail=True, methods=["post"])
     def responsibilities(self, request, project_pk=None, pk=None):
         """Set one cell of the responsibility matrix: the letters an organisation holds for this task."""
-        project = _project(request, project_pk)
+        project = project_for(request.user, project_pk)
         task = _task(request, project, pk)
         policy.require(request.user, "manage", project)
         data = RaciCellInput(data=request.data)
@@ -279,14 +276,14 @@ class DependencyViewSet(viewsets.ViewSet):
 
     @extend_schema(responses=TaskDependencyOutput(many=True))
     def list(self, request, project_pk=None):
-        project = _project(request, project_pk)
+        project = project_for(request.user, project_pk)
         paginator = Pagination()
         page = paginator.paginate_queryset(_dependencies(project), request, view=self)
         return paginator.get_paginated_response(TaskDependencyOutput(page, many=True).data)
 
     @extend_schema(request=TaskDependencyInput, responses={201: TaskDependencyOutput})
     def create(self, request, project_pk=None):
-        project = _project(request, project_pk)
+        project = project_for(request.user, project_pk)
         policy.require(request.user, "manage", project)
         data = TaskDependencyInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -304,7 +301,7 @@ class DependencyViewSet(viewsets.ViewSet):
     @extend_schema(request=None, responses={204: None})
     @action(detail=True, methods=["post"])
     def remove(self, request, project_pk=None, pk=None):
-        project = _project(request, project_pk)
+        project = project_for(request.user, project_pk)
         policy.require(request.user, "manage", project)
         link = _dependencies(project).filter(pk=pk).first()
         if link is None:
@@ -341,7 +338,7 @@ class BaselineViewSet(viewsets.ViewSet):
 
     @extend_schema(responses=ScheduleBaselineOutput(many=True))
     def list(self, request, project_pk=None):
-        project = _project(request, project_pk)
+        project = project_for(request.user, project_pk)
         paginator = Pagination()
         qs = selectors.baseline_list(project=project)
         page = paginator.paginate_queryset(qs, request, view=self)
@@ -351,7 +348,7 @@ class BaselineViewSet(viewsets.ViewSet):
 
     @extend_schema(request=ScheduleBaselineInput, responses={201: ScheduleBaselineOutput})
     def create(self, request, project_pk=None):
-        project = _project(request, project_pk)
+        project = project_for(request.user, project_pk)
         policy.require(request.user, "manage", project)
         data = ScheduleBaselineInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -412,7 +409,7 @@ class GanttViewSet(viewsets.ViewSet):
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def list(self, request, project_pk=None):
         """Every active task, in WBS order, as the Gantt page draws it (not paginated)."""
-        project = _project(request, project_pk)
+        project = project_for(request.user, project_pk)
         return Response(gantt_json(selectors.schedule_view(project=project, with_responsibilities=True)))
 
 
@@ -429,7 +426,7 @@ class ScheduleViewSet(viewsets.ViewSet):
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def list(self, request, project_pk=None, format=None):  # noqa: A002  (DRF's format-suffix keyword)
         """The project's schedule figures; as schedule.xlsx, the Excel export (importable as it is)."""
-        project = _project(request, project_pk)
+        project = project_for(request.user, project_pk)
         if request.accepted_renderer.format == "xlsx":
             view = selectors.schedule_view(project=project, with_responsibilities=True)
             stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
@@ -448,7 +445,7 @@ class ScheduleViewSet(viewsets.ViewSet):
     def import_(self, request, project_pk=None):
         """Import the schedule from an Excel file (upsert by WBS, all or nothing). A refused file answers 400 with
         every problem, each naming its row and column, in error.fields.file."""
-        project = _project(request, project_pk)
+        project = project_for(request.user, project_pk)
         policy.require(request.user, "manage", project)
         upload = request.FILES.get("file")
         if upload is None:
@@ -463,7 +460,7 @@ class ScheduleViewSet(viewsets.ViewSet):
     @action(detail=False, methods=["get"])
     def template(self, request, project_pk=None):
         """The blank Excel template of the import."""
-        _project(request, project_pk)
+        project_for(request.user, project_pk)
         response = HttpResponse(exports.template_xlsx(), content_type=exports.XLSX_CONTENT_TYPE)
         response["Content-Disposition"] = 'attachment; filename="schedule-template.xlsx"'
         return response

@@ -15,6 +15,7 @@ from portal.core import policy
 from portal.core.errors import ApplicationError
 from portal.core.forms import ReasonForm
 from portal.core.views import form_submit, paginate
+from projects.selectors import project_for
 
 from ..models import Project, ScheduleTask
 from . import exports, imports, selectors, services
@@ -22,10 +23,6 @@ from .forms import BaselineForm, ImportForm, OwedFilterForm, ProgressForm, RaciT
 
 TASK_EDIT_FIELDS = ("wbs", "name", "is_milestone", "planned_start", "planned_finish", "actual_start",
                     "actual_finish", "percent_complete", "note")
-
-
-def _project(request, pk: int) -> Project:
-    return policy.get_or_404(request.user, Project.objects.select_related("owner"), pk=pk)
 
 
 def _task(request, project: Project, task_pk: int) -> ScheduleTask:
@@ -40,7 +37,7 @@ def _xlsx(content: bytes, filename: str) -> HttpResponse:
 
 @login_required
 def schedule(request, pk: int):
-    project = _project(request, pk)
+    project = project_for(request.user, pk)
     view = selectors.schedule_view(project=project)
     return render(request, "projects/schedule/schedule.html", {
         "project": project, "tab": "schedule", "view": view, "may_manage": policy.can(request.user, "manage", project),
@@ -50,7 +47,7 @@ def schedule(request, pk: int):
 
 @login_required
 def gantt(request, pk: int):
-    project = _project(request, pk)
+    project = project_for(request.user, pk)
     return render(request, "projects/schedule/gantt.html", {
         "project": project, "tab": "schedule", "may_manage": policy.can(request.user, "manage", project),
         "data_url": reverse("project-gantt-list", kwargs={"project_pk": project.pk}),
@@ -69,7 +66,7 @@ def gantt(request, pk: int):
 
 @login_required
 def task_create(request, pk: int):
-    project = _project(request, pk)
+    project = project_for(request.user, pk)
     policy.require(request.user, "manage", project)
     form = TaskForm(request.POST or None, initial={"wbs": request.GET.get("wbs", "")})
 
@@ -83,7 +80,7 @@ def task_create(request, pk: int):
 
 @login_required
 def task_detail(request, pk: int, task_pk: int):
-    project = _project(request, pk)
+    project = project_for(request.user, pk)
     task = _task(request, project, task_pk)
     view = selectors.schedule_view(project=project, with_responsibilities=True)
     row = next((r for r in view.rows if r.task.pk == task.pk), None)
@@ -97,7 +94,7 @@ def task_detail(request, pk: int, task_pk: int):
 
 @login_required
 def task_edit(request, pk: int, task_pk: int):
-    project = _project(request, pk)
+    project = project_for(request.user, pk)
     task = _task(request, project, task_pk)
     policy.require(request.user, "change", task)
     initial = {k: getattr(task, k) for k in TASK_EDIT_FIELDS}
@@ -116,7 +113,7 @@ def task_edit(request, pk: int, task_pk: int):
 
 @login_required
 def task_progress(request, pk: int, task_pk: int):
-    project = _project(request, pk)
+    project = project_for(request.user, pk)
     task = _task(request, project, task_pk)
     policy.require(request.user, "report", task)
     form = ProgressForm(request.POST or None, initial={
@@ -135,7 +132,7 @@ def task_progress(request, pk: int, task_pk: int):
 
 @login_required
 def task_void(request, pk: int, task_pk: int):
-    project = _project(request, pk)
+    project = project_for(request.user, pk)
     task = _task(request, project, task_pk)
     policy.require(request.user, "change", task)
     return form_submit(
@@ -148,7 +145,7 @@ def task_void(request, pk: int, task_pk: int):
 
 @login_required
 def baselines(request, pk: int):
-    project = _project(request, pk)
+    project = project_for(request.user, pk)
     may_manage = policy.can(request.user, "manage", project)
     if request.method == "POST":
         policy.require(request.user, "manage", project)
@@ -166,20 +163,20 @@ def baselines(request, pk: int):
 
 @login_required
 def schedule_export(request, pk: int):
-    project = _project(request, pk)
+    project = project_for(request.user, pk)
     content = exports.schedule_xlsx(selectors.schedule_view(project=project, with_responsibilities=True))
     return _xlsx(content, f"schedule-{project.code}-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
 
 
 @login_required
 def schedule_template(request, pk: int):
-    _project(request, pk)
+    project_for(request.user, pk)
     return _xlsx(exports.template_xlsx(), "schedule-template.xlsx")
 
 
 @login_required
 def schedule_import(request, pk: int):
-    project = _project(request, pk)
+    project = project_for(request.user, pk)
     policy.require(request.user, "manage", project)
     form = ImportForm(request.POST or None, request.FILES or None)
     problems = []
@@ -201,7 +198,7 @@ def schedule_import(request, pk: int):
 
 @login_required
 def raci(request, pk: int):
-    project = _project(request, pk)
+    project = project_for(request.user, pk)
     may_manage = policy.can(request.user, "manage", project)
     if request.method == "POST":
         policy.require(request.user, "manage", project)

@@ -9,6 +9,29 @@ from projects.schedule import cpm, rules
 from projects.schedule.cpm import PlannedTask
 from projects.schedule.rules import Link, Predecessor, TaskValues
 
+
+@pytest.fixture(autouse=True)
+def english():
+    """These tests read the English messages (the portal's second language)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client_for():
+    """As the shared fixture, for a reader whose browser asks for English."""
+    from django.test import Client
+
+    def make(user):
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client.force_login(user)
+        return client
+
+    return make
+
+
 D = datetime.date
 TODAY = D(2025, 6, 1)
 
