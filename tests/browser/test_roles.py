@@ -6,6 +6,7 @@ translated labels. Screenshots go to test-artifacts/screenshots/<username>-home.
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from portal.accounts.models import Organization, Role, User
@@ -89,7 +90,8 @@ def leader_home(page, user):
     # The cockpit's figures block counts every demo project of the province, and sums their investment.
     assert project_count(page) == active_projects().count() == len(PROJECTS)
     stats = page.locator(".stats .stat")
-    expect(stats).to_have_count(2 + 3)  # count, investment (亿元), one per phase
+    expect(stats).to_have_count(2 + 3 + 2)  # count, investment (亿元), one per phase, overdue, live serious risks
+    expect(page.get_by_test_id("overdue-count")).to_have_text(str(active_projects().overdue(timezone.localdate()).count()))
     investment_yi = sum(p[4] for p in PROJECTS)
     assert abs(int(stats.nth(1).locator(".stat-value").inner_text()) - investment_yi) <= 1
     # A leader looks; only staff register projects or read the security log.

@@ -24,15 +24,6 @@ from projects.services import participant_add, project_create
 
 pytestmark = pytest.mark.django_db
 
-@pytest.fixture(autouse=True)
-def english():
-    """These tests read the English messages (the portal's second language)."""
-    from django.utils import translation
-
-    with translation.override("en"):
-        yield
-
-
 @pytest.fixture
 def client_for():
     """As the shared fixture, for a reader whose browser asks for English."""
