@@ -1,6 +1,9 @@
 """/api/v1/projects/: the same services and selectors as the pages, in JSON."""
 
+import re
+
 from django.db import transaction
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -78,6 +81,31 @@ class VoidInput(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
+FILTERS = ("q", "project_type", "level", "stage", "phase", "region", "owner", "overdue", "sort")
+
+
+def list_filters(query, *, names: tuple[str, ...] = FILTERS) -> dict:
+    """The project-list filters among `query`'s parameters (the list API's and the map API's); a bad value is a
+    400 naming its parameter. `owner` is an organisation id or a part of its name."""
+    bad = {}
+    for name, choices in (("project_type", ProjectType.values), ("level", ProjectLevel.values),
+                          ("stage", Stage.values), ("phase", Phase.values)):
+        if query.get(name) and query[name] not in choices:
+            bad[name] = [_("Not a valid choice: %(value)s") % {"value": query[name]}]
+    if len(query.get("owner") or "") > 100:
+        bad["owner"] = [_("Ensure this value has at most 100 characters.")]
+    if query.get("overdue") and query["overdue"] not in ("1", "0", "true", "false"):
+        bad["overdue"] = [_("Use 1/true or 0/false.")]
+    if query.get("region") and not re.fullmatch(r"\d{6}", query["region"]):
+        bad["region"] = [_("Enter a six-digit division code.")]
+    if "sort" in names and query.get("sort") and selectors.sort_ordering(query["sort"]) is None:
+        bad["sort"] = [_("Not a valid sort: %(value)s. Use one of %(allowed)s, with - in front to reverse.") % {
+            "value": query["sort"], "allowed": ", ".join(sorted(selectors.SORTS))}]
+    if bad:
+        raise serializers.ValidationError(bad)
+    return {name: query[name] for name in names if query.get(name)}
+
+
 @extend_schema(tags=["projects"])
 class ProjectViewSet(viewsets.ViewSet):
     """Key projects the caller may see. Filters: q, project_type, level, stage, phase, region, owner, overdue;
@@ -95,18 +123,7 @@ class ProjectViewSet(viewsets.ViewSet):
         from portal.core.api import Pagination
 
         q = request.query_params
-        bad = {k: [f"Not a valid choice: {q[k]}"] for k, choices in (
-            ("project_type", ProjectType.values), ("level", ProjectLevel.values), ("stage", Stage.values),
-            ("phase", Phase.values)) if q.get(k) and q[k] not in choices}
-        if q.get("owner") and not q["owner"].isdigit():
-            bad["owner"] = [f"Not an organisation id: {q['owner']}"]
-        if q.get("overdue") and q["overdue"] not in ("1", "0", "true", "false"):
-            bad["overdue"] = ["Use 1/true or 0/false."]
-        if q.get("sort") and selectors.sort_ordering(q["sort"]) is None:
-            bad["sort"] = [f"Not a valid sort: {q['sort']}. Use one of {', '.join(sorted(selectors.SORTS))}, "
-                           "with - in front to reverse."]
-        if bad:
-            raise serializers.ValidationError(bad)
+        list_filters(q)
         # Only the columns ProjectOutput reads: not the description, not the owner's other columns, and not the
         # liaison officer's row (the page shows its id). A missing column would cost a query per row, which
         # tests/test_pages.py catches.

@@ -54,8 +54,10 @@ class ProjectFilterForm(forms.Form):
     level = forms.ChoiceField(label=_("level"), required=False, choices=[("", _("All levels")), *ProjectLevel.choices])
     phase = forms.ChoiceField(label=_("phase"), required=False, choices=[("", _("All phases")), *Phase.choices])
     stage = forms.ChoiceField(label=_("stage"), required=False, choices=[("", _("All stages")), *Stage.choices])
-    owner = forms.ModelChoiceField(label=_("owner"), required=False, empty_label=_("All owners"),
-                                   queryset=Organization.objects.active().filter(kind=OrganizationKind.OWNER))
+    # A name (or part of one) rather than a list of every owner organisation: at province scale a select of
+    # thousands of options made the list page ten times slower (bench/REPORT.md, scenario e).
+    owner = forms.CharField(label=_("owner"), required=False, max_length=100, widget=forms.TextInput(
+        attrs={"placeholder": _("Owner organisation"), "size": 16}))
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=[
         ("", _("Newest first")), ("code", _("Project code")), ("name", _("Project name")),

@@ -46,8 +46,12 @@ def project_list(*, user: User, search: str = "", filters: dict | None = None, i
         qs = qs.filter(stage=value)
     if value := filters.get("phase"):
         qs = qs.in_phase(value)
-    if value := filters.get("owner"):
-        qs = qs.filter(owner_id=getattr(value, "pk", value))
+    if value := filters.get("owner"):  # an organisation (or its id), or a part of its name
+        value = getattr(value, "pk", value)
+        if isinstance(value, int) or str(value).strip().isdigit():
+            qs = qs.filter(owner_id=int(value))
+        else:
+            qs = qs.filter(owner__name__icontains=str(value).strip())
     if filters.get("overdue") in (True, "1", "true", "yes"):
         qs = qs.overdue(timezone.localdate())
     if (value := filters.get("sort")) and (ordering := sort_ordering(str(value))):

@@ -72,9 +72,7 @@ class MapFilterForm(ProjectFilterForm):
         """The valid filters as query parameters of /api/v1/projects/map/ (call after is_valid())."""
         params = {}
         for name, value in self.cleaned_data.items():
-            if name == "owner" and value is not None:
-                params[name] = str(value.pk)
-            elif name == "overdue":
+            if name == "overdue":
                 if value:
                     params[name] = "1"
             elif value:

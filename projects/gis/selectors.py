@@ -5,10 +5,13 @@ The map answers in a fixed number of queries whatever the number of projects (on
 their "late tasks" flag as an EXISTS subquery, one count of the unlocated ones), and builds the features from
 plain value rows: no model instance, no URL reversal per project (tests/projects/test_gis_api.py counts them)."""
 
+import functools
+import json
 from datetime import date
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -91,31 +94,45 @@ def project_map_queryset(*, user: User, search: str = "", filters: dict | None =
     return project_list(user=user, search=search, filters=filters).select_related(None)
 
 
-def project_map_features(*, user: User, search: str = "", filters: dict | None = None,
-                         today: date | None = None) -> dict:
-    """A GeoJSON FeatureCollection of the located projects `user` may see (filtered like the list page), with
-    the count of the others in the foreign member "without_location". Each feature: "id", "bbox", the stored
-    geometry and properties id, code, name, phase, stage, status, owner, url and point (a representative
-    position for a marker)."""
+@functools.lru_cache(maxsize=20_000)
+def _derived(location_text: str) -> tuple[str, str]:
+    """The bbox and the representative point of a stored geometry given as JSON text, each as JSON text.
+
+    Kept per process: a province's map holds ~3,000 geometries of up to thousands of positions each, and walking
+    their positions for every request cost more than everything else the map API does (bench/REPORT.md, j)."""
+    location = json.loads(location_text)
+    return json.dumps(geojson.bbox(location)), json.dumps(geojson.representative_point(location))
+
+
+def project_map_json(*, user: User, search: str = "", filters: dict | None = None,
+                     today: date | None = None) -> str:
+    """A GeoJSON FeatureCollection (as JSON text) of the located projects `user` may see, filtered like the list
+    page, with the count of the others in the foreign member "without_location". Each feature: "id", "bbox", the
+    stored geometry and properties id, code, name, phase, stage, status, owner, url and point (a representative
+    position for a marker).
+
+    The stored geometry is read as JSON text and written into the answer as it is: decoding and encoding again
+    the geometries of every project was most of the time of a province-wide map."""
     today = today or timezone.localdate()
     projects = project_map_queryset(user=user, search=search, filters=filters)
-    rows = (projects.filter(location__isnull=False).annotate(late_tasks=late_tasks_exist(today))
-            .order_by("id").values_list("id", "code", "name", "stage", "planned_finish", "owner__name", "location",
-                                        "late_tasks"))
+    rows = (projects.filter(location__isnull=False)
+            .annotate(late_tasks=late_tasks_exist(today), location_text=Cast("location", TextField()))
+            .order_by("id").values_list("id", "code", "name", "stage", "planned_finish", "owner__name",
+                                        "location_text", "late_tasks"))
     # reverse() once: per row it would cost more than the rest of the feature.
     detail_url = reverse("projects:detail", args=[987654321]).replace("987654321", "{}")
     features = []
-    for pk, code, name, stage, planned_finish, owner, location, late in rows:
-        features.append({
-            "type": "Feature", "id": pk, "bbox": geojson.bbox(location), "geometry": location,
-            "properties": {
-                "id": pk, "code": code, "name": name, "phase": STAGE_PHASE[stage].value, "stage": stage,
-                "status": project_status(stage=stage, planned_finish=planned_finish, late_tasks=late, today=today),
-                "owner": owner, "url": detail_url.format(pk), "point": geojson.representative_point(location),
-            },
-        })
-    return {"type": "FeatureCollection", "features": features,
-            "without_location": projects.filter(location__isnull=True).count()}
+    for pk, code, name, stage, planned_finish, owner, location_text, late in rows:
+        bbox, point = _derived(location_text)
+        properties = json.dumps({
+            "id": pk, "code": code, "name": name, "phase": STAGE_PHASE[stage].value, "stage": stage,
+            "status": project_status(stage=stage, planned_finish=planned_finish, late_tasks=late, today=today),
+            "owner": owner, "url": detail_url.format(pk),
+        }, ensure_ascii=False)
+        features.append(f'{{"type":"Feature","id":{pk},"bbox":{bbox},"geometry":{location_text},'
+                        f'"properties":{properties[:-1]},"point":{point}}}}}')
+    without = projects.filter(location__isnull=True).count()
+    return f'{{"type":"FeatureCollection","features":[{",".join(features)}],"without_location":{without}}}'
 
 
 def project_map_unlocated(*, user: User, search: str = "", filters: dict | None = None) -> QuerySet[Project]:

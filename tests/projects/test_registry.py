@@ -78,7 +78,7 @@ def test_api_filters_owner_overdue_sort_and_names_bad_values(client_for, staff, 
     data = client.get("/api/v1/projects/", {"overdue": "1", "owner": owner_org.pk, "sort": "code"}).json()
     codes = [r["code"] for r in data["results"]]
     assert late.code in codes and codes == sorted(codes)
-    for param, value in (("sort", "price"), ("owner", "abc"), ("overdue", "maybe")):
+    for param, value in (("sort", "price"), ("owner", "x" * 101), ("overdue", "maybe"), ("region", "33")):
         response = client.get("/api/v1/projects/", {param: value})
         assert response.status_code == 400 and param in response.json()["error"]["fields"]
     # The contractor's overdue list holds only its organisation's projects.
@@ -131,3 +131,14 @@ def test_home_pages_show_lifecycle_figures_of_what_the_user_sees(client_for, lea
     assert (f'data-testid="owed-tasks">{owed["open"]}' in mine) == bool(owed["open"])
     pending = opinion_queue(user=reviewer).count()
     assert f'data-testid="pending-opinions">{pending}<' in client_for(reviewer).get("/").content.decode()
+
+
+def test_owner_filter_takes_a_part_of_the_name_on_the_page_and_the_api(client_for, staff, owner_org):
+    fragment = owner_org.name[2:6]
+    expected = set(Project.objects.active().filter(owner__name__icontains=fragment).values_list("code", flat=True))
+    assert expected
+    html = client_for(staff).get("/projects/", {"owner": fragment, "page_size": 100}).content.decode()
+    assert all(code in html for code in expected)
+    codes = {r["code"] for r in client_for(staff).get(
+        "/api/v1/projects/", {"owner": fragment, "page_size": 100}).json()["results"]}
+    assert codes == expected
