@@ -87,15 +87,14 @@ def _no_line():
 
 @login_required
 def document_download(request, pk: int):
-    document = ProjectDocument.objects.filter(pk=pk).first()
-    policy.get_or_404(request.user, Project, pk=document.project_id if document else 0)
+    document = policy.get_or_404(request.user, ProjectDocument, pk=pk)  # seen with its project (permissions.py)
     return uploads.file_response(document.file, document.original_name, document.content_type)
 
 
 @login_required
 def document_void(request, pk: int):
-    document = ProjectDocument.objects.filter(pk=pk).first()
-    project = project_for(request.user, document.project_id if document else 0, "manage", related=("owner", "liaison_officer"))
+    document = policy.get_or_404(request.user, ProjectDocument, pk=pk)
+    project = project_for(request.user, document.project_id, "manage", related=("owner", "liaison_officer"))
     return form_submit(
         request, ReasonForm(request.POST or None),
         lambda data: services.document_void(actor=request.user, document=document, reason=data["reason"]),

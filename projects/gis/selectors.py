@@ -5,7 +5,7 @@ The map answers in a fixed number of queries whatever the number of projects (on
 their "late tasks" flag as an EXISTS subquery, one count of the unlocated ones), and builds the features from
 plain value rows: no model instance, no URL reversal per project (tests/projects/test_gis_api.py counts them)."""
 
-import functools
+import hashlib
 import json
 from datetime import date
 
@@ -94,14 +94,25 @@ def project_map_queryset(*, user: User, search: str = "", filters: dict | None =
     return project_list(user=user, search=search, filters=filters).select_related(None)
 
 
-@functools.lru_cache(maxsize=20_000)
+_DERIVED: dict[bytes, tuple[str, str]] = {}
+DERIVED_MAX = 20_000
+
+
 def _derived(location_text: str) -> tuple[str, str]:
     """The bbox and the representative point of a stored geometry given as JSON text, each as JSON text.
 
-    Kept per process: a province's map holds ~3,000 geometries of up to thousands of positions each, and walking
-    their positions for every request cost more than everything else the map API does (bench/REPORT.md, j)."""
-    location = json.loads(location_text)
-    return json.dumps(geojson.bbox(location)), json.dumps(geojson.representative_point(location))
+    Kept per process, under a digest of the text (not the text itself, which may be megabytes): a province's map
+    holds ~3,000 geometries of up to thousands of positions each, and walking their positions for every request
+    cost more than everything else the map API does (bench/REPORT.md, j). A changed location is a new key."""
+    key = hashlib.blake2b(location_text.encode(), digest_size=16).digest()
+    hit = _DERIVED.get(key)
+    if hit is None:
+        location = json.loads(location_text)
+        hit = json.dumps(geojson.bbox(location)), json.dumps(geojson.representative_point(location))
+        if len(_DERIVED) >= DERIVED_MAX:
+            _DERIVED.clear()
+        _DERIVED[key] = hit
+    return hit
 
 
 def project_map_json(*, user: User, search: str = "", filters: dict | None = None,

@@ -14,20 +14,14 @@ WAN = {"max_digits": 16, "decimal_places": 6}
 
 
 class PartForm(forms.Form):
-    """A form of this part: labels start with a capital (they are the models' lower-case verbose names), and an
-    error about a hidden field (the `version` a form was based on) is shown on top of the form — the shared form
-    template does not render hidden fields' errors, and "someone else changed this" must be seen."""
+    """A form of this part: labels start with a capital (they are the models' lower-case verbose names). An error
+    about a hidden field (the `version` a form was based on) is shown on top by templates/includes/form.html."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             if field.label:
                 field.label = capfirst(field.label)
-
-    def add_error(self, field, error):
-        if field is not None and field in self.fields and self.fields[field].widget.is_hidden:
-            field = None
-        super().add_error(field, error)
 
 
 def month_field(**kwargs) -> forms.DateField:
