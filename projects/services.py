@@ -4,7 +4,6 @@ that follow them. Each runs in one transaction, records its audit event and noti
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
@@ -14,6 +13,7 @@ from portal.audit.models import AuditAction
 from portal.audit.services import audit_record, audit_record_create, diff, snapshot
 from portal.core.errors import ApplicationError
 from portal.core.models import Region
+from portal.core.services import lock, object_void, validate
 from portal.notifications.services import notify
 
 from .models import ParticipantRole, Project, ProjectParticipant
@@ -22,13 +22,6 @@ PROJECT_EDITABLE = (
     "code", "name", "project_type", "level", "stage", "total_investment", "planned_start", "planned_finish",
     "owner", "description",
 )
-
-
-def _validate(obj, exclude: Iterable[str] = ()) -> None:
-    try:
-        obj.full_clean(exclude=list(exclude))
-    except ValidationError as exc:
-        raise ApplicationError(_("Please correct the errors below."), exc.message_dict) from exc
 
 
 def _check_owner(owner: Organization) -> None:
@@ -46,7 +39,7 @@ def project_create(*, actor: User, regions: Iterable[Region] = (), liaison_offic
     if unknown:
         raise TypeError(f"unknown project fields: {sorted(unknown)}")
     project = Project(**fields)
-    _validate(project)
+    validate(project)
     _check_owner(project.owner)
     project.save()
     project.regions.set(list(regions))
@@ -63,16 +56,14 @@ def project_update(*, actor: User, project: Project, regions: Iterable[Region] |
     unknown = set(fields) - set(PROJECT_EDITABLE)
     if unknown:
         raise TypeError(f"unknown project fields: {sorted(unknown)}")
-    locked = Project.objects.select_for_update().get(pk=project.pk)
-    if locked.voided_at is not None:
-        raise ApplicationError(_("This project is voided and cannot be changed."))
+    locked = lock(project)
     if "stage" in fields and fields["stage"] != locked.stage:
         raise ApplicationError(_("The stage changes only through its gate."),
                                {"stage": [_("Move the project to the next stage on its Stages and gates tab.")]})
     before = snapshot(locked)
     for key, value in fields.items():
         setattr(locked, key, value)
-    _validate(locked)
+    validate(locked)
     if "owner" in fields:
         _check_owner(locked.owner)
     changes = diff(before, snapshot(locked))
@@ -118,13 +109,11 @@ def participant_remove(*, actor: User, participant: ProjectParticipant, reason: 
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError(_("Give a reason."), {"reason": [_("This field is required.")]})
-    locked = ProjectParticipant.objects.select_for_update().get(pk=participant.pk)
+    locked = lock(participant, live=False)
     if locked.voided_at is not None:
         return locked
     if locked.role == ParticipantRole.OWNER and locked.organization_id == locked.project.owner_id:
         raise ApplicationError(_("The owner cannot be removed; change the project's owner instead."))
-    from portal.core.services import object_void
-
     object_void(actor=actor, obj=locked, reason=reason)
     still = ProjectParticipant.objects.active().filter(
         project_id=locked.project_id, organization_id=locked.organization_id
@@ -146,7 +135,7 @@ def project_assign_liaison_officer(*, actor: User, project: Project, officer: Us
     if officer is not None and not officer.has_role(Role.LIAISON_OFFICER):
         raise ApplicationError(_("This user is not a liaison officer."),
                                {"liaison_officer": [_("Choose a user with the liaison officer role.")]})
-    locked = Project.objects.select_for_update().get(pk=project.pk)
+    locked = lock(project, live=False)
     previous = locked.liaison_officer
     if previous == officer:
         return locked
@@ -173,10 +162,3 @@ def project_grant_user(*, actor: User, project: Project, user: User, reason: str
     assign_perm("projects.view_project", user, project)
     audit_record(actor=actor, obj=project, action=AuditAction.GRANT, reason=reason,
                  changes={"viewer": [None, str(user)]})
-
-
-@transaction.atomic
-def project_revoke_user(*, actor: User, project: Project, user: User, reason: str = "") -> None:
-    remove_perm("projects.view_project", user, project)
-    audit_record(actor=actor, obj=project, action=AuditAction.REVOKE, reason=reason,
-                 changes={"viewer": [str(user), None]})

@@ -76,7 +76,7 @@ def test_voided_project_cannot_be_changed(staff, project):
     from portal.core.services import object_void
 
     object_void(actor=staff, obj=project, reason="撤销立项")
-    with translation.override("en"), pytest.raises(ApplicationError, match="This project is voided"):
+    with translation.override("en"), pytest.raises(ApplicationError, match="This key project is voided"):
         project_update(actor=staff, project=project, name="新名称")
 
 

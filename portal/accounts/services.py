@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record, audit_record_create, diff, snapshot
 from portal.core.errors import ApplicationError
+from portal.core.services import lock, validate
 
 from .models import CreditStanding, CreditStandingChange, Organization, Role, User
 
@@ -18,22 +19,13 @@ ORGANIZATION_EDITABLE = (
 )
 
 
-def _full_clean(obj, exclude: Iterable[str] = ()) -> None:
-    from django.core.exceptions import ValidationError
-
-    try:
-        obj.full_clean(exclude=list(exclude))
-    except ValidationError as exc:
-        raise ApplicationError(_("Please correct the errors below."), exc.message_dict) from exc
-
-
 @transaction.atomic
 def organization_create(*, actor: User | None, name: str, kind: str, **fields: Any) -> Organization:
     unknown = set(fields) - set(ORGANIZATION_EDITABLE)
     if unknown:
         raise TypeError(f"unknown organisation fields: {sorted(unknown)}")
     org = Organization(name=name.strip(), kind=kind, **fields)
-    _full_clean(org, exclude=["group"])
+    validate(org, exclude=["group"])
     org.group = Group.objects.create(name=f"org:{org.name}"[:150])
     org.save()
     audit_record_create(actor=actor, obj=org)
@@ -45,11 +37,11 @@ def organization_update(*, actor: User, organization: Organization, **fields: An
     unknown = set(fields) - set(ORGANIZATION_EDITABLE)
     if unknown:
         raise TypeError(f"unknown organisation fields: {sorted(unknown)}")
-    org = Organization.objects.select_for_update().get(pk=organization.pk)
+    org = lock(organization, live=False)
     before = snapshot(org)
     for key, value in fields.items():
         setattr(org, key, value)
-    _full_clean(org, exclude=["group"])
+    validate(org, exclude=["group"])
     changes = diff(before, snapshot(org))
     if changes:
         org.save()
@@ -72,7 +64,7 @@ def organization_set_credit_standing(
         raise ApplicationError(_("Unknown credit standing."), {"standing": [_("Select a valid choice.")]})
     if not reason:
         raise ApplicationError(_("Give a reason for the change."), {"reason": [_("This field is required.")]})
-    org = Organization.objects.select_for_update().get(pk=organization.pk)
+    org = lock(organization, live=False)
     if org.credit_standing == standing:
         return org
     CreditStandingChange.objects.create(
@@ -99,7 +91,7 @@ def user_create(
         user.set_password(password)
     else:
         user.set_unusable_password()
-    _full_clean(user, exclude=["password"])
+    validate(user, exclude=["password"])
     user.save()
     _sync_groups(user, roles)
     audit_record_create(actor=actor, obj=user)
@@ -119,14 +111,14 @@ def _sync_groups(user: User, roles: Iterable[str]) -> None:
 def user_set_roles(*, actor: User, user: User, roles: Iterable[str], organization: Organization | None = None,
                    reason: str = "") -> User:
     """Set the user's roles (and organisation); the organisation's group follows the organisation."""
-    locked = User.objects.select_for_update().get(pk=user.pk)
+    locked = lock(user, live=False)
     before_roles = sorted(locked.role_codes)
     before_org = locked.organization_id
     if organization is not None:
         locked.organization = organization
         locked.save(update_fields=["organization"])
     _sync_groups(locked, roles)
-    changes = {}
+    changes: dict[str, list[Any]] = {}
     if sorted(Role(r).value for r in roles) != before_roles:
         changes["roles"] = [before_roles, sorted(roles)]
     if locked.organization_id != before_org:
@@ -141,7 +133,7 @@ def user_deactivate(*, actor: User, user: User, reason: str) -> User:
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError(_("Give a reason for deactivating."), {"reason": [_("This field is required.")]})
-    locked = User.objects.select_for_update().get(pk=user.pk)
+    locked = lock(user, live=False)
     if not locked.is_active:
         return locked
     locked.is_active = False

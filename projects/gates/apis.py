@@ -17,7 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from portal.core import policy, uploads
-from portal.core.api import ChoiceLabelField, Pagination
+from portal.core.apis import ChoiceLabelField, Pagination
 from projects.selectors import project_for
 
 from ..models import GateConfirmation, GateRequirement, Project, ProjectDocument, RequirementKind, Stage
@@ -165,7 +165,7 @@ class GateViewSet(viewsets.ViewSet):
     @action(detail=False, methods=["post"])
     def advance(self, request, project_pk=None):
         """Move the project to the next stage. 400 with code "gate_blocked" listing every unmet line in
-        fields.checklist, or code "stale" when the project is no longer in expected_stage."""
+        fields.checklist, or 409 with code "stale" when the project is no longer in expected_stage."""
         project = project_for(request.user, project_pk, "advance", related=("owner", "liaison_officer"))
         data = _valid(GateAdvanceInput, request)
         transition = services.stage_advance(actor=request.user, project=project,

@@ -4,7 +4,6 @@ notifies whom it concerns."""
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -14,8 +13,8 @@ from portal.accounts.models import Role, User
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record, audit_record_create, diff, snapshot
 from portal.core import uploads
-from portal.core.errors import ApplicationError
-from portal.core.services import object_void
+from portal.core.errors import ApplicationError, ErrorCode
+from portal.core.services import check_version, lock, object_void, stale_error, users_with_role, validate
 from portal.notifications.services import notify
 
 from ..models import (
@@ -34,33 +33,10 @@ __all__ = [
     "requirement_create", "requirement_update", "stage_advance",
 ]
 
-def _stale() -> str:
-    return _("Someone else changed this since you opened it; reload and try again.")
-
-
-def _validate(obj) -> None:
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        raise ApplicationError(_("Please correct the errors below."), exc.message_dict) from exc
-
-
-def _lock_project(project: Project) -> Project:
-    locked = (Project.objects.select_for_update(of=("self",)).select_related("owner", "liaison_officer")
-              .get(pk=project.pk))
-    if locked.voided_at is not None:
-        raise ApplicationError(_("This project is voided and cannot be changed."))
-    return locked
-
-
 def _check_requirement(requirement: GateRequirement, project: Project, kind: str) -> None:
     if requirement.kind != kind or not requirement.applies_to(project):
         message = _("This checklist line does not apply here.")
         raise ApplicationError(message, {"requirement": [message]})
-
-
-def _bureau_staff() -> list[User]:
-    return list(User.objects.filter(groups__name=Role.BUREAU_STAFF, is_active=True).distinct())
 
 
 def _notify_if_ready(project: Project) -> None:
@@ -69,7 +45,7 @@ def _notify_if_ready(project: Project) -> None:
     if not gate.items or not gate.is_open:
         return
     notify(
-        recipients=_bureau_staff(), event_key=f"project:{project.pk}:gate:{project.stage}:ready",
+        recipients=users_with_role(Role.BUREAU_STAFF), event_key=f"project:{project.pk}:gate:{project.stage}:ready",
         title=_("%(project)s: every requirement of leaving “%(stage)s” is met") % {
             "project": project.name, "stage": Stage(project.stage).label},
         body=_("It may move to “%(next)s”.") % {"next": gate.next_stage_label()},
@@ -91,7 +67,7 @@ def document_upload(*, actor: User, project: Project, upload: UploadedFile | Non
                     requirement: GateRequirement | None = None, title: str = "") -> ProjectDocument:
     """Store a document of the project, checked for name, type, content and size, under a generated name. A
     document for a checklist line of kind document satisfies it."""
-    project = _lock_project(project)
+    project = lock(project, related=("owner", "liaison_officer"))
     if requirement is not None:
         _check_requirement(requirement, project, RequirementKind.DOCUMENT)
     title = (title or "").strip() or (requirement.title if requirement else "")
@@ -114,7 +90,7 @@ def document_upload(*, actor: User, project: Project, upload: UploadedFile | Non
 def document_void(*, actor: User, document: ProjectDocument, reason: str) -> ProjectDocument:
     """Void a document (it stays, marked, with the reason); a line it satisfied is unmet again unless another
     document satisfies it."""
-    locked = ProjectDocument.objects.select_for_update().get(pk=document.pk)
+    locked = lock(document, live=False)
     if locked.voided_at is not None:
         return locked
     locked = object_void(actor=actor, obj=locked, reason=reason)
@@ -128,14 +104,14 @@ def document_void(*, actor: User, document: ProjectDocument, reason: str) -> Pro
 def confirmation_give(*, actor: User, project: Project, requirement: GateRequirement,
                       note: str = "") -> GateConfirmation:
     """Bureau staff confirm a checklist line of kind confirmation. Idempotent: an existing confirmation stays."""
-    project = _lock_project(project)
+    project = lock(project, related=("owner", "liaison_officer"))
     _check_requirement(requirement, project, RequirementKind.CONFIRMATION)
     existing = GateConfirmation.objects.active().filter(project=project, requirement=requirement).first()
     if existing is not None:
         return existing
     confirmation = GateConfirmation(project=project, requirement=requirement, confirmed_by=actor,
                                     note=(note or "").strip())
-    _validate(confirmation)
+    validate(confirmation)
     confirmation.save()
     audit_record_create(actor=actor, obj=confirmation)
     audit_record(actor=actor, obj=project, action=AuditAction.UPDATE,
@@ -146,8 +122,7 @@ def confirmation_give(*, actor: User, project: Project, requirement: GateRequire
 
 @transaction.atomic
 def confirmation_void(*, actor: User, confirmation: GateConfirmation, reason: str) -> GateConfirmation:
-    locked = GateConfirmation.objects.select_for_update(of=("self",)).select_related("requirement", "project").get(
-        pk=confirmation.pk)
+    locked = lock(confirmation, related=("requirement", "project"), live=False)
     if locked.voided_at is not None:
         return locked
     locked = object_void(actor=actor, obj=locked, reason=reason)
@@ -166,19 +141,17 @@ def stage_advance(*, actor: User, project: Project, expected_stage: str, reason:
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError(_("Give a reason."), {"reason": [_("This field is required.")]})
-    project = _lock_project(project)
+    project = lock(project, related=("owner", "liaison_officer"))
     if project.stage != expected_stage:
-        raise ApplicationError(
-            _("The project is in “%(stage)s” now, not “%(expected)s”: someone moved it since you opened the page. "
-              "Reload and check again.") % {"stage": project.get_stage_display(),
-                                            "expected": Stage(expected_stage).label
-                                            if expected_stage in Stage.values else expected_stage},
-            {"expected_stage": [_stale()]}, code="stale",
-        )
+        raise stale_error("expected_stage", _(
+            "The project is in “%(stage)s” now, not “%(expected)s”: someone moved it since you opened the page. "
+            "Reload and check again.") % {"stage": project.get_stage_display(),
+                                          "expected": Stage(expected_stage).label
+                                          if expected_stage in Stage.values else expected_stage})
     target = project.next_stage
     if target is None:
         raise ApplicationError(_("Post-evaluation is the last stage: there is no next stage."),
-                               code="invalid_transition")
+                               code=ErrorCode.INVALID_TRANSITION)
     items = gate_checklist(project)
     unmet = [i for i in items if not i.met]
     if unmet:
@@ -196,7 +169,7 @@ def stage_advance(*, actor: User, project: Project, expected_stage: str, reason:
                                                 reason=reason, checklist=[i.snapshot() for i in items])
     audit_record(actor=actor, obj=project, action=AuditAction.TRANSITION, from_state=source, to_state=target,
                  reason=reason)
-    recipients = list(User.objects.filter(organization_id=project.owner_id, is_active=True))
+    recipients = users_with_role(organizations=[project.owner_id])
     if project.liaison_officer is not None:
         recipients.append(project.liaison_officer)
     notify(
@@ -221,7 +194,7 @@ def requirement_create(*, actor: User, **fields: Any) -> GateRequirement:
         raise TypeError(f"unknown gate requirement fields: {sorted(unknown)}")
     requirement = GateRequirement(**fields)
     requirement.title = (requirement.title or "").strip()
-    _validate(requirement)
+    validate(requirement)
     requirement.save()
     audit_record_create(actor=actor, obj=requirement)
     return requirement
@@ -235,13 +208,12 @@ def requirement_update(*, actor: User, requirement: GateRequirement, version: in
     unknown = set(fields) - set(REQUIREMENT_EDITABLE)
     if unknown:
         raise TypeError(f"unknown gate requirement fields: {sorted(unknown)}")
-    locked = GateRequirement.objects.select_for_update().get(pk=requirement.pk)
-    if locked.version != version:
-        raise ApplicationError(_stale(), {"version": [_stale()]}, code="stale")
+    locked = lock(requirement)
+    check_version(locked, version)
     before = snapshot(locked, REQUIREMENT_EDITABLE)
     for key, value in fields.items():
         setattr(locked, key, value.strip() if isinstance(value, str) and key == "title" else value)
-    _validate(locked)
+    validate(locked)
     changes = diff(before, snapshot(locked, REQUIREMENT_EDITABLE))
     if changes:
         locked.version += 1

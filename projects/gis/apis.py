@@ -54,7 +54,8 @@ class LocationInput(serializers.Serializer):
     )
     version = serializers.CharField(
         required=False, allow_blank=True,
-        help_text="The version the change is based on, from GET; when given and the location changed since, 400.",
+        help_text="The version the change is based on, from GET; when given and the location changed since, 409 "
+                  "(code stale).",
     )
 
 

@@ -9,6 +9,7 @@ from portal.accounts.models import User
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
 from portal.core.errors import ApplicationError
+from portal.core.services import lock, stale_error
 from projects.models import Project
 
 from . import geojson
@@ -35,12 +36,9 @@ def project_location_set(*, actor: User, project: Project, geometry: Any, versio
     same location again changes nothing. The audit event records a summary ("LineString, 37 positions"), not
     the geometry, which may be thousands of positions."""
     location = location_normalize(geometry)
-    locked = Project.objects.select_for_update().get(pk=project.pk)
-    if locked.voided_at is not None:
-        raise ApplicationError(_("This project is voided and cannot be changed."))
+    locked = lock(project)
     if version is not None and version != geojson.fingerprint(locked.location):
-        message = _("Someone else changed this since you opened it; reload and try again.")
-        raise ApplicationError(message, {"version": [message]})
+        raise stale_error()
     if locked.location == location:
         return locked
     before = geojson.summary(locked.location)

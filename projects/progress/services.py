@@ -8,9 +8,8 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +18,9 @@ from django.utils.translation import gettext as _
 from portal.accounts.models import User
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record, audit_record_create, diff, snapshot
-from portal.core.errors import ApplicationError
+from portal.core.errors import ApplicationError, ErrorCode
+from portal.core.services import lock, stale_error, validate
+from portal.core.services import today as china_today
 from portal.notifications.models import Notification
 from portal.notifications.services import notify
 
@@ -27,11 +28,6 @@ from ..models import MonthlyProgress, Project
 from .figures import TEN_THOUSAND, month_add, month_start, report_due, yuan
 
 MAX_AMOUNT = Decimal("99999999999999.99")  # max_digits=16, decimal_places=2
-CONFLICT = "Someone else changed this since you opened it; reload and try again."
-
-
-def _conflict() -> ApplicationError:
-    return ApplicationError(_(CONFLICT), {"version": [_(CONFLICT)]}, code="conflict")
 
 
 def _wan(amount: Decimal) -> str:
@@ -56,21 +52,6 @@ def parse_amount(value: Any) -> Decimal:
     return amount
 
 
-def _validate(row: MonthlyProgress) -> None:
-    try:
-        row.full_clean()
-    except ValidationError as exc:
-        raise ApplicationError(_("Please correct the errors below."), exc.message_dict) from exc
-
-
-def _lock_project(project: Project) -> Project:
-    """The project's row, locked for the rest of the transaction: the one serialisation point of its progress."""
-    locked = Project.objects.select_for_update().get(pk=project.pk)
-    if locked.voided_at is not None:
-        raise ApplicationError(_("This project is voided and cannot be changed."))
-    return locked
-
-
 def plan_stamp(rows) -> str:
     """The versions of the plan rows a form shows, as one hidden field: "202603:2,202604:1" (a month that is
     not listed has no row: version 0). Read back by `plan_stamp_versions`."""
@@ -84,7 +65,7 @@ def plan_stamp_versions(stamp: str, months) -> dict[datetime.date, int]:
     for part in filter(None, (stamp or "").split(",")):
         key, _sep, version = part.partition(":")
         if not (key.isdigit() and version.isdigit()):
-            raise _conflict()
+            raise stale_error()
         listed[key] = int(version)
     return {m: listed.get(f"{m:%Y%m}", 0) for m in months}
 
@@ -115,12 +96,12 @@ def progress_plan_set(*, actor: User, project: Project, plans: Mapping[datetime.
         )
     if not amounts:
         raise ApplicationError(_("Give the planned investment of at least one month."), {"plans": [_("This field is required.")]})
-    locked = _lock_project(project)
+    locked = lock(project)
     existing = {r.month: r for r in MonthlyProgress.objects.select_for_update().filter(project=locked,
                                                                                       month__in=list(amounts))}
     for month in amounts:
         if versions is not None and month in versions and versions[month] != getattr(existing.get(month), "version", 0):
-            raise _conflict()
+            raise stale_error()
     changed = []
     for month, amount in sorted(amounts.items()):
         row = existing.get(month)
@@ -128,7 +109,7 @@ def progress_plan_set(*, actor: User, project: Project, plans: Mapping[datetime.
             if amount == 0:
                 continue  # no row needed for a month without plan or report
             row = MonthlyProgress(project=locked, month=month, planned_investment=amount)
-            _validate(row)
+            validate(row)
             row.save()
             audit_record_create(actor=actor, obj=row)
         elif row.planned_investment != amount:
@@ -162,7 +143,7 @@ def _check_figures(completed: Any, physical: Any) -> tuple[Decimal, Decimal]:
         if not Decimal("0") <= pct <= Decimal("100"):
             errors["physical_progress"] = [_("Physical progress is a percentage from 0 to 100.")]
         pct = pct.quantize(Decimal("0.01"))
-    if errors:
+    if errors or amount is None or pct is None:  # a figure is None only with its error
         raise ApplicationError(_("Please correct the errors below."), errors)
     return amount, pct
 
@@ -175,21 +156,22 @@ def _check_against_neighbours(*, locked: Project, rows: list[MonthlyProgress], m
     reported = [r for r in rows if r.is_reported and r.month != month]
     before = [r for r in reported if r.month < month]
     after = [r for r in reported if r.month > month]
-    if before and physical < before[-1].physical_progress:
+    # A reported row holds both figures (the constraint progress_reported_together).
+    if before and physical < cast(Decimal, before[-1].physical_progress):
         raise ApplicationError(
             _("Cumulative physical progress cannot go down."),
             {"physical_progress": [_("Cumulative physical progress cannot be lower than %(pct)s%% reported for "
                                      "%(month)s.") % {"pct": before[-1].physical_progress,
                                                      "month": f"{before[-1].month:%Y-%m}"}]},
         )
-    if after and physical > after[0].physical_progress:
+    if after and physical > cast(Decimal, after[0].physical_progress):
         raise ApplicationError(
             _("Cumulative physical progress cannot go down."),
             {"physical_progress": [_("Cumulative physical progress cannot be higher than %(pct)s%% reported for "
                                      "the later month %(month)s.") % {"pct": after[0].physical_progress,
                                                                      "month": f"{after[0].month:%Y-%m}"}]},
         )
-    cumulative = sum((r.completed_investment for r in reported), Decimal("0")) + completed
+    cumulative = sum((cast(Decimal, r.completed_investment) for r in reported), Decimal("0")) + completed
     if cumulative > locked.total_investment:
         raise ApplicationError(
             _("The cumulative completed investment would exceed the project's total investment."),
@@ -218,21 +200,21 @@ def progress_report(*, actor: User, project: Project, month: datetime.date, comp
     """The owner's report of one month: investment completed in the month (元) and cumulative physical
     progress (%). Months are reported in order, none in the future; a reported month is corrected with
     `progress_correct`. `version` is the row's version the form showed (0: no row yet); None skips the check."""
-    today = today or timezone.localdate()
+    today = today or china_today()
     month = month_start(month)
     if month > month_start(today):
         raise ApplicationError(_("A month that has not begun cannot be reported."),
                                {"month": [_("%(month)s has not begun yet.") % {"month": f"{month:%Y-%m}"}]})
     completed, physical = _check_figures(completed_investment, physical_progress)
-    locked = _lock_project(project)
+    locked = lock(project)
     rows = list(MonthlyProgress.objects.select_for_update().filter(project=locked).order_by("month"))
     row = next((r for r in rows if r.month == month), None)
     if row is not None and row.is_reported:
         raise ApplicationError(_("This month is already reported; correct it instead."),
                                {"month": [_("%(month)s is already reported.") % {"month": f"{month:%Y-%m}"}]},
-                               code="conflict")
+                               code=ErrorCode.INVALID_TRANSITION)
     if version is not None and version != (row.version if row else 0):
-        raise _conflict()
+        raise stale_error()
     expected = next_month_to_report(locked, rows)
     if expected is not None and month != expected:
         if month < expected:
@@ -246,7 +228,7 @@ def progress_report(*, actor: User, project: Project, month: datetime.date, comp
     if row is None:
         row = MonthlyProgress(project=locked, month=month, completed_investment=completed,
                               physical_progress=physical, note=note.strip(), reported_by=actor, reported_at=now)
-        _validate(row)
+        validate(row)
         row.save()
         audit_record_create(actor=actor, obj=row)
         return row
@@ -254,7 +236,7 @@ def progress_report(*, actor: User, project: Project, month: datetime.date, comp
     before = snapshot(row, fields)
     row.completed_investment, row.physical_progress, row.note = completed, physical, note.strip()
     row.reported_by, row.reported_at, row.version = actor, now, row.version + 1
-    _validate(row)
+    validate(row)
     row.save()
     audit_record(actor=actor, obj=row, action=AuditAction.UPDATE, changes=diff(before, snapshot(row, fields)))
     return row
@@ -270,14 +252,14 @@ def progress_correct(*, actor: User, project: Project, month: datetime.date, com
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError(_("Give a reason for the correction."), {"reason": [_("This field is required.")]})
-    locked = _lock_project(project)
+    locked = lock(project)
     rows = list(MonthlyProgress.objects.select_for_update().filter(project=locked).order_by("month"))
     row = next((r for r in rows if r.month == month), None)
     if row is None or not row.is_reported:
         raise ApplicationError(_("This month has not been reported yet."),
                                {"month": [_("%(month)s has not been reported yet.") % {"month": f"{month:%Y-%m}"}]})
     if version != row.version:
-        raise _conflict()
+        raise stale_error()
     _check_against_neighbours(locked=locked, rows=rows, month=month, completed=completed, physical=physical)
     fields = ["completed_investment", "physical_progress", "note"]
     before = snapshot(row, fields)
@@ -286,7 +268,7 @@ def progress_correct(*, actor: User, project: Project, month: datetime.date, com
     if not changes:
         return row
     row.version += 1
-    _validate(row)
+    validate(row)
     row.save()
     audit_record(actor=actor, obj=row, action=AuditAction.UPDATE, changes=changes, reason=reason)
     return row
@@ -299,7 +281,7 @@ def progress_remind_unreported(*, today: datetime.date | None = None) -> int:
     month and kind, so running it daily (or twice) notifies each person once. Returns the notices created."""
     from .selectors import projects_missing_month
 
-    today = today or timezone.localdate()
+    today = today or china_today()
     month = month_add(month_start(today), -1)
     late = today > report_due(month)
     created = 0

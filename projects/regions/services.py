@@ -7,7 +7,6 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,7 +17,7 @@ from portal.audit.services import audit_record, audit_record_create, diff, snaps
 from portal.core.errors import ApplicationError
 from portal.core.models import Region
 from portal.core.regions import region_prefix
-from portal.core.services import object_void
+from portal.core.services import check_version, lock, object_void, validate
 from portal.notifications.models import Notification
 from portal.notifications.services import notify
 
@@ -31,29 +30,10 @@ from ..models import (
     RegionWorkStatus,
 )
 
-CONFLICT = "Someone else changed this since you opened it; reload and try again."
 COMMAND_FIELDS = ("name", "established_on", "lead_region", "office", "note")
 ITEM_FIELDS = ("region", "kind", "title", "unit", "planned_quantity", "completed_quantity", "status", "blockers",
                "responsible_organization", "due_date")
 REPORT_FIELDS = ("completed_quantity", "status", "blockers")
-
-
-def _conflict() -> ApplicationError:
-    return ApplicationError(_(CONFLICT), {"version": [_(CONFLICT)]}, code="conflict")
-
-
-def _validate(obj, exclude=()) -> None:
-    try:
-        obj.full_clean(exclude=list(exclude))
-    except ValidationError as exc:
-        raise ApplicationError(_("Please correct the errors below."), exc.message_dict) from exc
-
-
-def _lock_project(project: Project) -> Project:
-    locked = Project.objects.select_for_update().get(pk=project.pk)
-    if locked.voided_at is not None:
-        raise ApplicationError(_("This project is voided and cannot be changed."))
-    return locked
 
 
 def region_in_project(code: str, project_codes) -> bool:
@@ -82,23 +62,22 @@ def joint_command_save(*, actor: User, project: Project, version: int | None = N
     unknown = set(fields) - set(COMMAND_FIELDS)
     if unknown:
         raise TypeError(f"unknown joint command fields: {sorted(unknown)}")
-    locked = _lock_project(project)
+    locked = lock(project)
     check_region(locked, fields.get("lead_region"), "lead_region")
     command = JointCommand.objects.select_for_update().filter(project=locked).first()
     if command is None:
         command = JointCommand(project=locked, **fields)
-        _validate(command, exclude=["project"])
+        validate(command, exclude=["project"])
         command.save()
         audit_record_create(actor=actor, obj=command)
         return command
     if version is None:
         raise ApplicationError(_("Give the version you were shown."), {"version": [_("This field is required.")]})
-    if version != command.version:
-        raise _conflict()
+    check_version(command, version)
     before = snapshot(command, COMMAND_FIELDS)
     for key, value in fields.items():
         setattr(command, key, value)
-    _validate(command, exclude=["project"])
+    validate(command, exclude=["project"])
     changes = diff(before, snapshot(command, COMMAND_FIELDS))
     if changes:
         command.version += 1
@@ -111,7 +90,7 @@ def joint_command_save(*, actor: User, project: Project, version: int | None = N
 def member_add(*, actor: User, project: Project, region: Region, role: str, name: str, position: str = "",
                organization: Organization | None = None, user: User | None = None,
                phone: str = "") -> JointCommandMember:
-    locked = _lock_project(project)
+    locked = lock(project)
     command = JointCommand.objects.filter(project=locked).first()
     if command is None:
         raise ApplicationError(_("Set up the joint command first."))
@@ -121,7 +100,7 @@ def member_add(*, actor: User, project: Project, region: Region, role: str, name
     member = JointCommandMember(command=command, region=region, role=role, name=(name or "").strip(),
                                 position=(position or "").strip(), organization=organization, user=user,
                                 phone=(phone or "").strip())
-    _validate(member, exclude=["command"])
+    validate(member, exclude=["command"])
     member.save()
     audit_record_create(actor=actor, obj=member)
     audit_record(actor=actor, obj=command, action=AuditAction.UPDATE,
@@ -218,12 +197,12 @@ def region_work_create(*, actor: User, project: Project, **fields: Any) -> Regio
     fields.setdefault("completed_quantity", Decimal("0"))
     fields.setdefault("status", RegionWorkStatus.NOT_STARTED)
     errors = _parse_quantities(fields)
-    locked = _lock_project(project)
+    locked = lock(project)
     if fields.get("region") is not None:
         check_region(locked, fields["region"])
     item = RegionWorkItem(project=locked, **fields)
     _check_item(item, errors)
-    _validate(item, exclude=["project"])
+    validate(item, exclude=["project"])
     item.save()
     audit_record_create(actor=actor, obj=item)
     if item.status == RegionWorkStatus.BLOCKED:
@@ -232,17 +211,14 @@ def region_work_create(*, actor: User, project: Project, **fields: Any) -> Regio
 
 
 def _update(*, actor: User, item: RegionWorkItem, version: int | None, fields: dict, reason: str = "") -> RegionWorkItem:
-    """Caller runs in a transaction. Locks the item, checks the version and the rules, saves and audits."""
+    """Caller runs in a transaction. Locks the project and the item (either voided: refused), checks the version
+    and the rules, saves and audits."""
     errors = _parse_quantities(fields)
-    locked = RegionWorkItem.objects.select_for_update().select_related("project", "region").get(pk=item.pk)
-    if locked.voided_at is not None:
-        raise ApplicationError(_("This item is voided and cannot be changed."))
-    if locked.project.voided_at is not None:
-        raise ApplicationError(_("This project is voided and cannot be changed."))
+    lock(Project, item.project_id)  # a voided project's items are closed too
+    locked = lock(item, related=("project", "region"))
     if version is None:
         raise ApplicationError(_("Give the version you were shown."), {"version": [_("This field is required.")]})
-    if version != locked.version:
-        raise _conflict()
+    check_version(locked, version)
     if "region" in fields and fields["region"] is not None:
         check_region(locked.project, fields["region"])
     before = snapshot(locked, ITEM_FIELDS)
@@ -250,7 +226,7 @@ def _update(*, actor: User, item: RegionWorkItem, version: int | None, fields: d
     for key, value in fields.items():
         setattr(locked, key, value)
     _check_item(locked, errors)
-    _validate(locked, exclude=["project"])
+    validate(locked, exclude=["project"])
     changes = diff(before, snapshot(locked, ITEM_FIELDS))
     if not changes:
         return locked

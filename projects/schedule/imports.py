@@ -21,6 +21,7 @@ from portal.accounts.models import Organization, User
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record, diff, snapshot
 from portal.core.errors import ApplicationError
+from portal.core.services import lock, today
 
 from ..models import Project, ResponsibilityKind, ScheduleTask, TaskDependency, TaskResponsibility
 from . import rules, services
@@ -400,8 +401,8 @@ def schedule_import(*, actor: User, project: Project, data: bytes, filename: str
     except Exception as exc:  # noqa: BLE001  (a sheet is parsed lazily: broken XML shows only while reading)
         raise _refuse(_("This is not an Excel workbook (.xlsx) that can be read. Download the template and fill "
                         "it in.")) from exc
-    project = services._lock_project(project)
-    plan = _check(project, rows, services.today())
+    project = lock(project)
+    plan = _check(project, rows, today())
     result = ImportResult()
     by_wbs = dict(plan.existing)
     ordered = sorted(plan.rows, key=lambda r: rules.wbs_sort_key(r.values["wbs"]))
@@ -428,7 +429,7 @@ def schedule_import(*, actor: User, project: Project, data: bytes, filename: str
     names = {o.pk: o.name for o in plan.organizations.values()}
     for row in ordered:
         task = by_wbs[row.values["wbs"]]
-        change = services._set_predecessors(task, row.predecessors, by_wbs)
+        change = services.set_predecessors(task, row.predecessors, by_wbs)
         if change:
             if task.pk not in touched:
                 task.version += 1
@@ -436,7 +437,7 @@ def schedule_import(*, actor: User, project: Project, data: bytes, filename: str
             touched.add(task.pk)
             audit_record(actor=actor, obj=task, action=AuditAction.UPDATE, reason=_("Excel import"),
                          changes={"predecessor_links": list(change)})
-        if services._replace_cells(actor=actor, task=task, wanted=plan.cells[row.number], names=names):
+        if services.replace_cells(actor=actor, task=task, wanted=plan.cells[row.number], names=names):
             touched.add(task.pk)
     created_ids = {t.pk for t in by_wbs.values() if t.wbs not in plan.existing}
     result.updated = len(touched - created_ids)

@@ -18,6 +18,7 @@ from portal.accounts.models import Organization, User
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record, audit_record_create, diff, snapshot
 from portal.core.errors import ApplicationError
+from portal.core.services import lock, object_void, stale_error, today, users_with_role
 from portal.notifications.services import notify
 
 from ..models import (
@@ -39,32 +40,9 @@ TASK_FIELDS = PLAN_FIELDS + PROGRESS_FIELDS
 RACI_ORDER = "RACI"
 
 
-def today() -> datetime.date:
-    return timezone.localdate()
-
-
-def stale_error() -> ApplicationError:
-    message = _("Someone else changed this since you opened it; reload and try again.")
-    return ApplicationError(message, {"version": [message]}, code="stale")
-
-
 def _invalid(problems: Mapping[str, str]) -> ApplicationError:
     message = next(iter(problems.values())) if len(problems) == 1 else _("Please correct the errors below.")
     return ApplicationError(message, {k: [v] for k, v in problems.items()})
-
-
-def _lock_project(project: Project) -> Project:
-    locked = Project.objects.select_for_update().get(pk=project.pk)
-    if locked.voided_at is not None:
-        raise ApplicationError(_("This project is voided and its schedule cannot be changed."))
-    return locked
-
-
-def _lock_task(task: ScheduleTask) -> ScheduleTask:
-    locked = ScheduleTask.objects.select_for_update().get(pk=task.pk)
-    if locked.voided_at is not None:
-        raise ApplicationError(_("This task is voided and cannot be changed."))
-    return locked
 
 
 def _values(task: ScheduleTask) -> TaskValues:
@@ -151,9 +129,10 @@ def _project_links(project: Project) -> list[tuple[int, int, int]]:
                 .values_list("predecessor_id", "successor_id", "lag_days"))
 
 
-def _set_predecessors(task: ScheduleTask, predecessors: list[Predecessor], by_wbs: Mapping[str, ScheduleTask]
+def set_predecessors(task: ScheduleTask, predecessors: list[Predecessor], by_wbs: Mapping[str, ScheduleTask]
                       ) -> tuple[str | None, str | None] | None:
-    """Make the task's predecessor links exactly `predecessors`; (old text, new text) if they changed."""
+    """Make the task's predecessor links exactly `predecessors` (caller holds the project's lock and has checked
+    them; `by_wbs` has every predecessor's task); (old text, new text) if they changed."""
     current = {link.predecessor_id: link
                for link in TaskDependency.objects.filter(successor=task).select_related("predecessor")}
     wanted = {by_wbs[p.wbs].pk: p.lag_days for p in predecessors}
@@ -182,7 +161,7 @@ def task_create(*, actor: User, project: Project, predecessors: Iterable[Predece
     unknown = set(fields) - set(TASK_FIELDS)
     if unknown:
         raise TypeError(f"unknown task fields: {sorted(unknown)}")
-    project = _lock_project(project)
+    project = lock(project)
     task = ScheduleTask(project=project, **fields)
     if task.percent_complete is None:
         task.percent_complete = 0
@@ -192,7 +171,7 @@ def task_create(*, actor: User, project: Project, predecessors: Iterable[Predece
     others = _check_structure(project, task, predecessors, old_wbs=None)
     task.save()
     audit_task_created(actor=actor, task=task)
-    change = _set_predecessors(task, predecessors, others)
+    change = set_predecessors(task, predecessors, others)
     if change:
         audit_record(actor=actor, obj=task, action=AuditAction.UPDATE, changes={"predecessor_links": [None, change[1]]})
     return task
@@ -201,8 +180,8 @@ def task_create(*, actor: User, project: Project, predecessors: Iterable[Predece
 def _task_change(*, actor: User, task: ScheduleTask, version: int, fields: Mapping[str, Any],
                  predecessors: Iterable[Predecessor] | None, reason: str = "") -> ScheduleTask:
     """Caller holds the transaction. Lock, compare the version, apply, check, save with the next version."""
-    project = _lock_project(task.project)
-    locked = _lock_task(task)
+    project = lock(Project, task.project_id)
+    locked = lock(task)
     if version is None or int(version) != locked.version:
         raise stale_error()
     before = snapshot(locked)
@@ -222,7 +201,7 @@ def _task_change(*, actor: User, task: ScheduleTask, version: int, fields: Mappi
         locked.version += 1
         locked.save()
     if predecessors is not None:
-        change = _set_predecessors(locked, predecessors, others)
+        change = set_predecessors(locked, predecessors, others)
         if change:
             changes["predecessor_links"] = list(change)
             if locked.version == before["version"]:
@@ -253,12 +232,13 @@ def task_report_progress(*, actor: User, task: ScheduleTask, version: int, perce
                               "actual_finish": actual_finish}
     if note is not None:
         fields["note"] = note
-    was_complete = _lock_task(task).is_complete
+    lock(Project, task.project_id)  # the project before the task, as every writer of the schedule does
+    was_complete = lock(task).is_complete
     locked = _task_change(actor=actor, task=task, version=version, fields=fields, predecessors=None,
                           reason=_("Progress report"))
     project = locked.project
     if locked.is_complete and not was_complete and actor.organization_id != project.owner_id:
-        owners = User.objects.filter(organization_id=project.owner_id, is_active=True)
+        owners = users_with_role(organizations=[project.owner_id])
         notify(recipients=owners, event_key=f"schedule:task:{locked.pk}:complete:{locked.version}",
                title=_("%(org)s reported %(task)s of %(project)s complete") % {
                    "org": actor.organization or actor, "task": locked, "project": project.name},
@@ -276,13 +256,11 @@ def task_url(task: ScheduleTask) -> str:
 def task_void(*, actor: User, task: ScheduleTask, reason: str) -> ScheduleTask:
     """Void a task (it stays in the history). Its dependencies go with it; a summary task only once its
     sub-tasks are voided."""
-    from portal.core.services import object_void
-
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError(_("Give a reason for voiding."), {"reason": [_("This field is required.")]})
-    _lock_project(task.project)
-    locked = ScheduleTask.objects.select_for_update().get(pk=task.pk)
+    lock(Project, task.project_id)
+    locked = lock(task, live=False)
     if locked.voided_at is not None:
         return locked
     children = ScheduleTask.objects.active().filter(project_id=locked.project_id, wbs__startswith=f"{locked.wbs}.")
@@ -290,7 +268,7 @@ def task_void(*, actor: User, task: ScheduleTask, reason: str) -> ScheduleTask:
         raise ApplicationError(_("Task %(wbs)s has sub-tasks; void them first.") % {"wbs": locked.wbs},
                                {"reason": [_("Void the sub-tasks first.")]})
     for link in TaskDependency.objects.filter(predecessor=locked).select_related("successor"):
-        succ = ScheduleTask.objects.select_for_update().get(pk=link.successor_id)
+        succ = lock(ScheduleTask, link.successor_id, live=False)
         old = rules.format_predecessors(predecessors_of(succ))
         link.delete()
         succ.version += 1
@@ -310,7 +288,8 @@ def task_void(*, actor: User, task: ScheduleTask, reason: str) -> ScheduleTask:
 def dependency_add(*, actor: User, successor: ScheduleTask, predecessor_wbs: str, lag_days: int = 0,
                    version: int | None = None) -> TaskDependency:
     """Link `predecessor_wbs` before `successor` (finish-to-start + lag). Idempotent for the same link."""
-    locked = _lock_task(successor)
+    lock(Project, successor.project_id)
+    locked = lock(successor)
     current = predecessors_of(locked)
     wanted = [p for p in current if p.wbs != predecessor_wbs] + [Predecessor(predecessor_wbs.strip(), lag_days)]
     if Predecessor(predecessor_wbs, lag_days) in current:
@@ -324,7 +303,8 @@ def dependency_add(*, actor: User, successor: ScheduleTask, predecessor_wbs: str
 
 @transaction.atomic
 def dependency_remove(*, actor: User, dependency: TaskDependency, version: int | None = None) -> None:
-    succ = _lock_task(dependency.successor)
+    lock(Project, dependency.successor.project_id)
+    succ = lock(dependency.successor)
     wanted = [p for p in predecessors_of(succ) if p.wbs != dependency.predecessor.wbs]
     _task_change(actor=actor, task=succ, version=succ.version if version is None else version, fields={},
                  predecessors=wanted)
@@ -334,7 +314,7 @@ def dependency_remove(*, actor: User, dependency: TaskDependency, version: int |
 @transaction.atomic
 def baseline_create(*, actor: User, project: Project, name: str, note: str = "") -> ScheduleBaseline:
     """Freeze every active task's planned dates; variance is measured against the latest baseline."""
-    project = _lock_project(project)
+    project = lock(project)
     name = (name or "").strip()
     if not name:
         raise ApplicationError(_("Give the baseline a name."), {"name": [_("This field is required.")]})
@@ -374,7 +354,7 @@ def _current_cells(task: ScheduleTask) -> dict[int, set[str]]:
     return cells
 
 
-def _replace_cells(*, actor: User, task: ScheduleTask, wanted: Mapping[int, set[str]],
+def replace_cells(*, actor: User, task: ScheduleTask, wanted: Mapping[int, set[str]],
                    names: Mapping[int, str]) -> bool:
     """Caller holds the task's row lock and has checked `wanted`. Returns whether anything changed."""
     current = _current_cells(task)
@@ -397,7 +377,7 @@ def _replace_cells(*, actor: User, task: ScheduleTask, wanted: Mapping[int, set[
     project = task.project
     for org_id, kinds in wanted.items():
         for kind in (kinds - current.get(org_id, set())) & {ResponsibilityKind.RESPONSIBLE, ResponsibilityKind.ACCOUNTABLE}:
-            notify(recipients=User.objects.filter(organization_id=org_id, is_active=True),
+            notify(recipients=users_with_role(organizations=[org_id]),
                    event_key=f"schedule:task:{task.pk}:raci:{org_id}:{kind}:{int(timezone.now().timestamp())}",
                    title=_("Your organisation is %(kind)s for %(task)s of %(project)s") % {
                        "kind": ResponsibilityKind(kind).label, "task": task, "project": project.name},
@@ -426,8 +406,8 @@ def responsibility_toggle(*, actor: User, task: ScheduleTask, organization: Orga
                           ) -> bool:
     """Switch one letter of one cell of the matrix; returns whether the organisation now holds it. Taking an A
     while another organisation holds it is refused (one accountable organisation per task)."""
-    _lock_project(task.project)
-    locked = _lock_task(task)
+    lock(Project, task.project_id)
+    locked = lock(task)
     organizations = {o.pk: o for o in participating_organizations(locked.project)}
     if kind not in ResponsibilityKind.values:
         raise _invalid({"kind": _("Use R, A, C or I.")})
@@ -446,7 +426,7 @@ def responsibility_toggle(*, actor: User, task: ScheduleTask, organization: Orga
                                       "accountable organisation. Take the A from it first.") % {
                 "org": organizations[other].name if other in organizations else other, "wbs": locked.wbs}})
     check_cells(locked, cells, organizations, current)
-    _replace_cells(actor=actor, task=locked, wanted=cells, names=_names(organizations, cells))
+    replace_cells(actor=actor, task=locked, wanted=cells, names=_names(organizations, cells))
     return holds
 
 
@@ -454,13 +434,13 @@ def responsibility_toggle(*, actor: User, task: ScheduleTask, organization: Orga
 def responsibilities_set(*, actor: User, task: ScheduleTask, organization: Organization, kinds: Iterable[str]
                          ) -> ScheduleTask:
     """Set one cell of the matrix to exactly `kinds` (any of R, A, C, I; empty clears it)."""
-    _lock_project(task.project)
-    locked = _lock_task(task)
+    lock(Project, task.project_id)
+    locked = lock(task)
     organizations = {o.pk: o for o in participating_organizations(locked.project)}
     current = _current_cells(locked)
     cells = {**{o: set(k) for o, k in current.items()}, organization.pk: {str(k).upper() for k in kinds}}
     check_cells(locked, cells, organizations, current)
-    _replace_cells(actor=actor, task=locked, wanted=cells, names=_names(organizations, cells))
+    replace_cells(actor=actor, task=locked, wanted=cells, names=_names(organizations, cells))
     return locked
 
 

@@ -287,7 +287,7 @@ def test_api_advance_is_refused_with_every_blocker_then_moves_once(web, staff, o
         "preparation", "under_construction", "正式开工")
     assert [c["met"] for c in moved.json()["checklist"]] == [True, True, True]
     stale = error(client.post(api_url(project, "gate/advance/"), {"expected_stage": "preparation", "reason": "再来"},
-                              content_type=JSON))
+                              content_type=JSON), 409)
     assert stale["code"] == "stale" and "expected_stage" in stale["fields"]
     history = client.get(api_url(project, "gate/transitions/")).json()
     assert [(t["from_stage"], t["to_stage"]) for t in history] == [("preparation", "under_construction")]

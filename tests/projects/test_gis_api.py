@@ -265,7 +265,7 @@ def test_a_stale_version_is_refused_and_the_current_one_accepted(api, owner, sta
     project_location_set(actor=staff, project=railway, geometry=ROUTE)  # someone else saves in between
     response = api(owner).put(location_url(railway), {"location": HANGZHOU, "version": seen},
                               content_type="application/json")
-    assert response.status_code == 400
+    assert response.status_code == 409 and response.json()["error"]["code"] == "stale"
     assert response.json()["error"]["fields"] == {
         "version": ["Someone else changed this since you opened it; reload and try again."]}
     railway.refresh_from_db()

@@ -118,8 +118,8 @@ def state(project):
     return rows, events
 
 
-def error(response) -> dict:
-    assert response.status_code == 400, response.content
+def error(response, status: int = 400) -> dict:
+    assert response.status_code == status, response.content
     return response.json()["error"]
 
 
@@ -204,7 +204,7 @@ def test_a_reported_month_is_corrected_not_reported_again(project, owner, start)
     report(project, owner, start)
     e = refused(lambda: report(project, owner, start))
     assert e.extra == {"month": [f"{start:%Y-%m} is already reported."]}
-    assert e.code == "conflict"
+    assert e.code == "invalid_transition"
 
 
 def test_a_correction_needs_a_reason_and_the_version_and_is_audited(project, owner, staff, start):
@@ -219,7 +219,7 @@ def test_a_correction_needs_a_reason_and_the_version_and_is_audited(project, own
     before = state(project)
     e = refused(lambda: services.progress_correct(actor=owner, version=row.version, reason="晚了一步",
                                                   **{**kwargs, "physical_progress": Decimal("5")}))
-    assert e.extra == {"version": [CONFLICT]} and e.code == "conflict"
+    assert e.extra == {"version": [CONFLICT]} and e.code == "stale"
     assert state(project) == before
 
     row.refresh_from_db()
@@ -397,7 +397,7 @@ def test_api_reports_plans_and_corrects(project, owner, api, start):
     assert r.json()["summary"]["cumulative_completed"] == "12000000.00"
     r = client.post(f"{base}correct/", {"month": f"{start:%Y-%m}", "completed_investment": "13000000",
                                         "physical_progress": "2.5", "version": 2, "reason": "再更正"}, content_type=JSON)
-    assert error(r) == {"code": "conflict", "message": CONFLICT, "fields": {"version": [CONFLICT]}}
+    assert error(r, 409) == {"code": "stale", "message": CONFLICT, "fields": {"version": [CONFLICT]}}
     r = client.get(f"{base}plan/{start.year}/")
     assert r.json()["plans"][0] == {"month": f"{start:%Y-%m}", "planned_investment": "20000000.00", "version": 3}
 

@@ -84,8 +84,8 @@ def api(client_for):
     return make
 
 
-def error(response) -> dict:
-    assert response.status_code == 400, response.content
+def error(response, status: int = 400) -> dict:
+    assert response.status_code == status, response.content
     return response.json()["error"]
 
 
@@ -151,7 +151,7 @@ def test_the_second_of_two_concurrent_edits_is_refused(project, owner, staff):
     before = snapshot(project)
     e = refused(lambda: services.region_work_report(actor=owner, item=item, version=1, completed_quantity="60",
                                                     status="in_progress"))
-    assert e.extra == {"version": [CONFLICT]} and e.code == "conflict"
+    assert e.extra == {"version": [CONFLICT]} and e.code == "stale"
     e = refused(lambda: services.region_work_update(actor=owner, item=item, version=1, title="改"))
     assert e.extra == {"version": [CONFLICT]}
     assert snapshot(project) == before
@@ -177,7 +177,7 @@ def test_a_voided_item_leaves_the_list_and_cannot_be_changed(project, owner):
     assert not selectors.region_work_list(project=project).exists()
     e = refused(lambda: services.region_work_report(actor=owner, item=item, version=1, completed_quantity="1",
                                                     status="in_progress"))
-    assert e.message == "This item is voided and cannot be changed."
+    assert e.message == "This region work item is voided and cannot be changed." and e.code == "invalid_transition"
 
 
 # ------------------------------------------------------------------------------------------------ the command
@@ -318,7 +318,8 @@ def test_api_joint_command_and_members(project, owner, api, liaison):
     assert r.json()["version"] == 1 and r.json()["lead_region_name"] == "金华市"
     r = client.put(url, {"name": "义温城际铁路工程建设联合指挥部", "version": 1}, content_type=JSON)
     assert r.status_code == 200 and r.json()["version"] == 2
-    assert error(client.put(url, {"name": "x", "version": 1}, content_type=JSON))["fields"] == {"version": [CONFLICT]}
+    e = error(client.put(url, {"name": "x", "version": 1}, content_type=JSON), 409)
+    assert e["code"] == "stale" and e["fields"] == {"version": [CONFLICT]}
     e = error(client.put(url, {"name": "x", "version": 2, "lead_region": "331100"}, content_type=JSON))
     assert list(e["fields"]) == ["lead_region"]
 
@@ -365,8 +366,8 @@ def test_api_region_work_create_filter_update_report_void(project, owner, api, l
     detail = f"{url}{item['id']}/"
     r = client.patch(detail, {"title": "东阳段沿线房屋拆迁", "version": 1}, content_type=JSON)
     assert r.status_code == 200 and r.json()["version"] == 2
-    assert error(client.patch(detail, {"title": "又改", "version": 1}, content_type=JSON))["fields"] == {
-        "version": [CONFLICT]}
+    e = error(client.patch(detail, {"title": "又改", "version": 1}, content_type=JSON), 409)
+    assert e["code"] == "stale" and e["fields"] == {"version": [CONFLICT]}
 
     liaison_client = api(liaison)
     r = liaison_client.post(f"{detail}report/", {"completed_quantity": "172", "status": "blocked", "version": 2},

@@ -92,8 +92,8 @@ def task_of(project, wbs) -> ScheduleTask:
     return ScheduleTask.objects.active().get(project=project, wbs=wbs)
 
 
-def error_of(response) -> dict:
-    assert response.status_code == 400, response.content
+def error_of(response, status: int = 400) -> dict:
+    assert response.status_code == status, response.content
     return response.json()["error"]
 
 
@@ -368,7 +368,7 @@ def test_api_creates_updates_reports_and_voids(client_for, owner, fresh):
     patched = client.patch(url, {"version": 1, "name": "路基土石方"}, content_type="application/json")
     assert patched.status_code == 200 and patched.json()["version"] == 2
     stale = client.patch(url, {"version": 1, "name": "旧版本"}, content_type="application/json")
-    assert error_of(stale) == {"code": "stale", "message": STALE, "fields": {"version": [STALE]}}
+    assert error_of(stale, 409) == {"code": "stale", "message": STALE, "fields": {"version": [STALE]}}
     missing = client.patch(url, {"name": "无版本"}, content_type="application/json")
     assert "version" in error_of(missing)["fields"]
     early = client.patch(url, {"version": 2, "planned_start": "2024-04-01"}, content_type="application/json")
