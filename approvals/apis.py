@@ -7,20 +7,19 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from portal.core import policy
-from portal.core.api import ChoiceLabelField, Pagination
+from portal.core import fsm, policy, workdays
+from portal.core.apis import ChoiceLabelField, MoveOutput, Pagination
 from portal.core.uploads import PlainNameMultiPartParser, file_response
 from projects.models import Project
 
 from . import selectors, services
 from .models import (
-    ACCEPTED_STATES,
     ApprovalCase,
     ApprovalStage,
     CaseDocument,
@@ -100,6 +99,9 @@ class ReviewOutput(serializers.Serializer):
     state_display = ChoiceLabelField(ReviewState.choices, source="state")
     started_on = serializers.DateField()
     due_on = serializers.DateField()
+    due_provisional = serializers.SerializerMethodField(
+        help_text="True when the due date lies beyond the years the official holiday calendar covers: counted by "
+                  "weekends only, it may still move.")
     workdays_left = serializers.SerializerMethodField(
         help_text="Working days until the due date (negative when overdue); null when the clock is not running.")
     light = serializers.SerializerMethodField(help_text="green, amber, red, or \"\" when the clock is not running.")
@@ -107,6 +109,9 @@ class ReviewOutput(serializers.Serializer):
     opinion = serializers.CharField()
     conditions = serializers.CharField()
     decided_at = serializers.DateTimeField(allow_null=True)
+
+    def get_due_provisional(self, obj) -> bool:
+        return workdays.is_provisional(obj.due_on)
 
     def get_workdays_left(self, obj) -> int | None:
         return obj.workdays_left(self.context.get("today") or services.today())
@@ -126,13 +131,24 @@ class CaseDetailOutput(CaseOutput):
     correction_notices = CorrectionNoticeOutput(many=True)
     commitments = CommitmentOutput(many=True)
     reviews = ReviewOutput(source="visible_reviews", many=True, help_text="The items the caller may see.")
-    allowed_moves = serializers.SerializerMethodField()
+    allowed_moves = serializers.SerializerMethodField(help_text="The moves the caller may take now.")
+    moves = serializers.SerializerMethodField(help_text="The moves the caller holds from the current state, each "
+                                              "enabled or with the reason it is not (as the page's buttons).")
 
     def get_has_permit(self, obj) -> bool:
         return bool(obj.permit_pdf)
 
+    def _moves(self, obj) -> list[fsm.Move]:
+        if "_moves" not in self.context:
+            self.context["_moves"] = services.case_moves(self.context["request"].user, obj)
+        return self.context["_moves"]
+
     def get_allowed_moves(self, obj) -> list[str]:
-        return [t.name for t in services.allowed_case_moves(self.context["request"].user, obj)]
+        return [m.name for m in self._moves(obj) if m.enabled]
+
+    @extend_schema_field(MoveOutput(many=True))
+    def get_moves(self, obj) -> list[dict]:
+        return [m.as_dict() for m in self._moves(obj)]
 
 
 class QueueReviewOutput(ReviewOutput):
@@ -145,12 +161,21 @@ class QueueReviewOutput(ReviewOutput):
 
 
 class ReviewDetailOutput(QueueReviewOutput):
-    allowed_moves = serializers.SerializerMethodField()
+    allowed_moves = serializers.SerializerMethodField(help_text="The moves the caller may take now.")
+    moves = serializers.SerializerMethodField(help_text="The moves the caller holds from the current state, each "
+                                              "enabled or with the reason it is not (as the page's buttons).")
+
+    def _moves(self, obj) -> list[fsm.Move]:
+        if "_moves" not in self.context:
+            self.context["_moves"] = services.review_moves(self.context["request"].user, obj)
+        return self.context["_moves"]
 
     def get_allowed_moves(self, obj) -> list[str]:
-        if obj.case.state not in ACCEPTED_STATES:  # a halted or finished case's items are not worked on
-            return []
-        return [t.name for t in obj.workflow.available(obj, self.context["request"].user)]
+        return [m.name for m in self._moves(obj) if m.enabled]
+
+    @extend_schema_field(MoveOutput(many=True))
+    def get_moves(self, obj) -> list[dict]:
+        return [m.as_dict() for m in self._moves(obj)]
 
 
 # -------------------------------------------------------------------------------------------------- input
@@ -250,10 +275,14 @@ class ApprovalCaseViewSet(viewsets.ViewSet):
     queryset = ApprovalCase.objects.none()  # for the schema only: every action reads through the policy
     lookup_value_regex = r"\d+"
 
-    def _case(self, request, pk, action_name: str | None = None) -> ApprovalCase:
+    def _case(self, request, pk, action_name: str | None = None, *, move: str | None = None) -> ApprovalCase:
+        """The case (404 unless visible); 403 unless the caller may `action_name` it or holds `move`'s
+        permission (the workflow's: ApprovalCase.workflow)."""
         case = policy.get_or_404(request.user, ApprovalCase.objects.active(), pk=pk)
         if action_name:
             policy.require(request.user, action_name, case)
+        if move:
+            fsm.require_move_permission(case, move, request.user)
         return case
 
     def _detail(self, request, pk, code: int = status.HTTP_200_OK) -> Response:
@@ -295,19 +324,19 @@ class ApprovalCaseViewSet(viewsets.ViewSet):
     @extend_schema(request=None, responses=CaseDetailOutput)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        services.case_submit(actor=request.user, case=self._case(request, pk, "edit"))
+        services.case_submit(actor=request.user, case=self._case(request, pk, move="submit"))
         return self._detail(request, pk)
 
     @extend_schema(request=None, responses=CaseDetailOutput)
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        services.case_accept(actor=request.user, case=self._case(request, pk, "accept"))
+        services.case_accept(actor=request.user, case=self._case(request, pk, move="accept"))
         return self._detail(request, pk)
 
     @extend_schema(request=CommitmentsInput, responses=CaseDetailOutput)
     @action(detail=True, methods=["post"], url_path="accept-with-deficiency")
     def accept_with_deficiency(self, request, pk=None):
-        case = self._case(request, pk, "accept")
+        case = self._case(request, pk, move="accept_with_deficiency")
         data = _valid(CommitmentsInput, request)
         services.case_accept_with_deficiency(actor=request.user, case=case, commitments=data["commitments"])
         return self._detail(request, pk)
@@ -315,7 +344,7 @@ class ApprovalCaseViewSet(viewsets.ViewSet):
     @extend_schema(request=CorrectionInput, responses=CaseDetailOutput)
     @action(detail=True, methods=["post"], url_path="request-correction")
     def request_correction(self, request, pk=None):
-        case = self._case(request, pk, "accept")
+        case = self._case(request, pk, move="request_correction")
         data = _valid(CorrectionInput, request)
         services.case_request_correction(actor=request.user, case=case, items=data["items"], message=data["message"])
         return self._detail(request, pk)
@@ -323,14 +352,14 @@ class ApprovalCaseViewSet(viewsets.ViewSet):
     @extend_schema(request=ReasonInput, responses=CaseDetailOutput)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        case = self._case(request, pk, "accept")
+        case = self._case(request, pk, move="reject")
         services.case_reject(actor=request.user, case=case, reason=_valid(ReasonInput, request)["reason"])
         return self._detail(request, pk)
 
     @extend_schema(request=ReasonInput, responses=CaseDetailOutput)
     @action(detail=True, methods=["post"], url_path="revoke-deficiency")
     def revoke_deficiency(self, request, pk=None):
-        case = self._case(request, pk, "accept")
+        case = self._case(request, pk, move="halt")
         services.case_revoke_deficiency(actor=request.user, case=case,
                                         reason=_valid(ReasonInput, request)["reason"])
         return self._detail(request, pk)
@@ -383,13 +412,12 @@ class ItemReviewViewSet(viewsets.ViewSet):
     queryset = ItemReview.objects.none()  # for the schema only: every action reads through the policy
     lookup_value_regex = r"\d+"
 
-    def _review(self, request, pk, action_name: str | None = None) -> ItemReview:
+    def _review(self, request, pk, move: str | None = None) -> ItemReview:
+        """The item (404 unless visible); 403 unless the caller holds `move`'s permission (ItemReview.workflow)."""
         review = policy.get_or_404(request.user, ItemReview.objects.select_related(
             "case__project", "case__applicant", "item", "department", "reviewer"), pk=pk)
-        if action_name == "decide":
-            policy.require(request.user, "decide", review)
-        elif action_name == "edit":
-            policy.require(request.user, "edit", review.case)
+        if move:
+            fsm.require_move_permission(review, move, request.user)
         return review
 
     def _detail(self, request, pk) -> Response:
@@ -415,13 +443,13 @@ class ItemReviewViewSet(viewsets.ViewSet):
     @extend_schema(request=None, responses=ReviewDetailOutput)
     @action(detail=True, methods=["post"])
     def start(self, request, pk=None):
-        services.review_start(actor=request.user, review=self._review(request, pk, "decide"))
+        services.review_start(actor=request.user, review=self._review(request, pk, "start"))
         return self._detail(request, pk)
 
     @extend_schema(request=DecisionInput, responses=ReviewDetailOutput)
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
-        review = self._review(request, pk, "decide")
+        review = self._review(request, pk, "approve")  # every decision needs the same permission
         services.review_decide(actor=request.user, review=review, **_valid(DecisionInput, request))
         return self._detail(request, pk)
 
@@ -429,5 +457,5 @@ class ItemReviewViewSet(viewsets.ViewSet):
     @action(detail=True, methods=["post"])
     def resume(self, request, pk=None):
         """The applicant reports the department's correction done: the item's clock runs again."""
-        services.review_resume(actor=request.user, review=self._review(request, pk, "edit"))
+        services.review_resume(actor=request.user, review=self._review(request, pk, "resume"))
         return self._detail(request, pk)

@@ -6,8 +6,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.models import Role, User
+from portal.core import workdays
 
-from . import workdays
 from .models import ApprovalCase, ApprovalStage, CaseState, CatalogueItem, RequiredDocument
 from .services import DECISIONS
 
@@ -106,9 +106,9 @@ class ReviewDecisionForm(forms.Form):
                                  widget=forms.Textarea(attrs={"rows": 3}),
                                  help_text=_("Required when you approve with conditions."))
 
-    def __init__(self, *args, labels: dict[str, str], **kwargs):
+    def __init__(self, *args, labels: dict[str, str], decisions=DECISIONS, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["decision"].choices = [(d, labels[d]) for d in DECISIONS]
+        self.fields["decision"].choices = [(d, labels[d]) for d in DECISIONS if d in decisions]
 
 
 class AttendeeChoiceField(forms.ModelMultipleChoiceField):

@@ -5,13 +5,14 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from portal.core.fsm import Transition, Workflow
+from portal.core import workdays
+from portal.core.errors import ErrorCode
+from portal.core.fsm import Refusal, Transition, Workflow
 from portal.core.models import TimeStampedModel, VoidableModel
-
-from . import workdays
 
 AMBER_WORKDAYS = 2  # amber when this many working days or fewer are left
 LEADER_AFTER_WORKDAYS = 2  # overdue by this many more working days → a leader is notified
@@ -83,16 +84,78 @@ OPEN_CASE_STATES = (CaseState.SUBMITTED, CaseState.CORRECTION_REQUESTED, CaseSta
 ACCEPTED_STATES = (CaseState.ACCEPTED, CaseState.ACCEPTED_WITH_DEFICIENCY)
 
 
-def _nobody(user, obj) -> bool:
-    return False
+# ------------------------------------------------------------------------------- the rules of the moves
+# Each condition takes the object and returns None when the move may go ahead, else the reason (portal.core.fsm).
+def stage_items(stage: str):
+    return CatalogueItem.objects.filter(stage=stage, is_active=True).select_related("department")
 
 
-def _is_applicant(user, case) -> bool:
-    return user.organization_id == case.applicant_id
+def stage_documents(stage: str):
+    return RequiredDocument.objects.filter(item__stage=stage, item__is_active=True, is_active=True).select_related(
+        "item")
 
 
-def _is_window(user, case) -> bool:
-    return user.is_superuser or user.has_perm("approvals.accept_approvalcase")
+def _form_filled(case: "ApprovalCase") -> Refusal | None:
+    if case.form_data:
+        return None
+    return Refusal(_("Fill in the application form before submitting."), fields={
+        "form_data": [_("This field is required.")]})
+
+
+def _correction_in_time(case: "ApprovalCase") -> Refusal | None:
+    """一次性告知 only within 5 working days of submission (行政许可法 art. 32)."""
+    if not case.correction_deadline_passed():
+        return None
+    return Refusal(
+        _("The correction notice was due by %(deadline)s (5 working days after submission). The case counts "
+          "as accepted from the day it was submitted; accept it.") % {"deadline": case.correction_deadline()},
+        ErrorCode.DEADLINE_PASSED, {"items": [_("Too late for a correction notice.")]})
+
+
+def _documents_in_or_deemed(case: "ApprovalCase") -> Refusal | None:
+    """Accepting needs every document, unless no correction notice came in time (then it is deemed accepted)."""
+    if case.correction_deadline_passed():
+        return None
+    missing = case.missing_documents()
+    if not missing:
+        return None
+    return Refusal(
+        _("Documents are missing: %(docs)s. Request a correction or accept with deficiency.") % {
+            "docs": "、".join(d.name for d in missing)}, fields={"documents": [d.name for d in missing]})
+
+
+def _applicant_honest(case: "ApprovalCase") -> Refusal | None:
+    if not case.applicant.is_dishonest:
+        return None
+    return Refusal(
+        _("%(org)s has a dishonesty record (%(standing)s) and may not use deficiency-tolerant acceptance.") % {
+            "org": case.applicant.name, "standing": case.applicant.get_credit_standing_display()},
+        "dishonest_applicant")
+
+
+def _core_documents_in_and_something_missing(case: "ApprovalCase") -> Refusal | None:
+    missing = case.missing_documents()
+    core = [d for d in missing if d.is_core]
+    if core:
+        return Refusal(
+            _("Core documents are missing: %(docs)s. Deficiency-tolerant acceptance needs every core "
+              "document.") % {"docs": "、".join(d.name for d in core)}, fields={"documents": [d.name for d in core]})
+    if not missing:
+        return Refusal(_("Nothing is missing: accept the case normally."))
+    return None
+
+
+def _every_item_approved(case: "ApprovalCase") -> Refusal | None:
+    states = list(case.reviews.values_list("state", flat=True))
+    if states and all(s in APPROVED_REVIEW_STATES for s in states):
+        return None
+    return Refusal(_("Not every item is approved yet."))
+
+
+def _every_commitment_fulfilled(case: "ApprovalCase") -> Refusal | None:
+    if not case.commitments.filter(state=CommitmentState.OPEN).exists():
+        return None
+    return Refusal(_("A promised document is still outstanding."))
 
 
 class ApprovalCase(VoidableModel):
@@ -100,20 +163,21 @@ class ApprovalCase(VoidableModel):
 
     workflow = Workflow("state", [
         Transition("submit", [CaseState.DRAFT, CaseState.CORRECTION_REQUESTED], CaseState.SUBMITTED,
-                   _("Submit"), may=_is_applicant, style="primary"),
+                   _("Submit"), permission="edit", conditions=[_form_filled], style="primary"),
         Transition("request_correction", [CaseState.SUBMITTED], CaseState.CORRECTION_REQUESTED,
-                   _("Request correction (one notice)"), may=_is_window),
-        Transition("accept", [CaseState.SUBMITTED], CaseState.ACCEPTED, _("Accept"), may=_is_window,
-                   style="primary"),
+                   _("Request correction (one notice)"), permission="accept", conditions=[_correction_in_time]),
+        Transition("accept", [CaseState.SUBMITTED], CaseState.ACCEPTED, _("Accept"), permission="accept",
+                   conditions=[_documents_in_or_deemed], style="primary"),
         Transition("accept_with_deficiency", [CaseState.SUBMITTED], CaseState.ACCEPTED_WITH_DEFICIENCY,
-                   _("Accept with deficiency"), may=_is_window),
+                   _("Accept with deficiency"), permission="accept",
+                   conditions=[_applicant_honest, _core_documents_in_and_something_missing]),
         Transition("reject", [CaseState.SUBMITTED], CaseState.REJECTED, pgettext_lazy("case move", "Reject"),
-                   may=_is_window,
-                   style="danger"),
+                   permission="accept", style="danger"),
         # Taken by the system when the last item is approved and the last commitment fulfilled; no button.
-        Transition("complete", list(ACCEPTED_STATES), CaseState.COMPLETED, _("Complete"), may=_nobody),
+        Transition("complete", list(ACCEPTED_STATES), CaseState.COMPLETED, _("Complete"), system=True,
+                   conditions=[_every_item_approved, _every_commitment_fulfilled]),
         Transition("halt", [CaseState.ACCEPTED_WITH_DEFICIENCY], CaseState.HALTED,
-                   _("Revoke the deficiency acceptance"), may=_is_window, style="danger"),
+                   _("Revoke the deficiency acceptance"), permission="accept", style="danger"),
     ])
 
     number = models.CharField(_("case number"), max_length=20, unique=True)
@@ -166,6 +230,24 @@ class ApprovalCase(VoidableModel):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_CASE_STATES
+
+    def missing_documents(self) -> list["RequiredDocument"]:
+        """The stage's required documents with no current upload."""
+        present = set(self.documents.filter(superseded=False).values_list("required_document_id", flat=True))
+        return [d for d in stage_documents(self.stage) if d.pk not in present]
+
+    def correction_deadline(self) -> datetime.date | None:
+        """The last day to send the one correction notice: 5 working days after submission."""
+        if self.submitted_at is None:
+            return None
+        return workdays.add_workdays(timezone.localtime(self.submitted_at).date(), CORRECTION_NOTICE_WORKDAYS)
+
+    def correction_deadline_passed(self, today: datetime.date | None = None) -> bool:
+        """The one rule of 行政许可法 art. 32: a submitted case that got no correction notice within 5 working
+        days counts as accepted from the day it was submitted."""
+        deadline = self.correction_deadline()
+        return (self.state == CaseState.SUBMITTED and deadline is not None
+                and (today or timezone.localdate()) > deadline)
 
 
 class CaseDocument(TimeStampedModel):
@@ -220,7 +302,13 @@ class CommitmentState(models.TextChoices):
 
 
 class Commitment(TimeStampedModel):
-    """承诺书: a missing non-core document promised by a due date under deficiency-tolerant acceptance."""
+    """承诺书: a missing non-core document promised by a due date under deficiency-tolerant acceptance.
+    Fulfilled by the upload of the document, revoked when the bureau halts the case: both system moves."""
+
+    workflow = Workflow("state", [
+        Transition("fulfil", [CommitmentState.OPEN], CommitmentState.FULFILLED, _("Fulfilled"), system=True),
+        Transition("revoke", [CommitmentState.OPEN], CommitmentState.REVOKED, _("Revoked"), system=True),
+    ])
 
     case = models.ForeignKey(ApprovalCase, on_delete=models.PROTECT, related_name="commitments")
     required_document = models.ForeignKey(RequiredDocument, verbose_name=_("document"), on_delete=models.PROTECT,
@@ -256,29 +344,33 @@ RUNNING_REVIEW_STATES = (ReviewState.PENDING, ReviewState.IN_REVIEW)
 APPROVED_REVIEW_STATES = (ReviewState.APPROVED, ReviewState.APPROVED_WITH_CONDITIONS)
 
 
-def _is_reviewer(user, review) -> bool:
-    from portal.accounts.models import Role
-
-    return user.organization_id == review.department_id and user.has_role(Role.DEPARTMENT_REVIEWER)
+def _case_running(review: "ItemReview") -> Refusal | None:
+    """A halted, rejected or finished case's items are not worked on."""
+    if review.case.state in ACCEPTED_STATES:
+        return None
+    return Refusal(_("The case is “%(state)s”; its items cannot be decided.") % {
+        "state": review.case.get_state_display()}, ErrorCode.INVALID_TRANSITION)
 
 
 class ItemReview(TimeStampedModel):
     """One department's review of one item of an accepted case. All items of a case start at the same moment."""
 
     workflow = Workflow("state", [
-        Transition("start", [ReviewState.PENDING], ReviewState.IN_REVIEW, _("Start review"), may=_is_reviewer,
-                   style="primary"),
-        Transition("approve", list(RUNNING_REVIEW_STATES), ReviewState.APPROVED, _("Approve"), may=_is_reviewer,
-                   style="primary"),
+        Transition("start", [ReviewState.PENDING], ReviewState.IN_REVIEW, _("Start review"), permission="decide",
+                   conditions=[_case_running], style="primary"),
+        Transition("approve", list(RUNNING_REVIEW_STATES), ReviewState.APPROVED, _("Approve"), permission="decide",
+                   conditions=[_case_running], style="primary"),
         Transition("approve_with_conditions", list(RUNNING_REVIEW_STATES), ReviewState.APPROVED_WITH_CONDITIONS,
-                   _("Approve with conditions"), may=_is_reviewer),
+                   _("Approve with conditions"), permission="decide", conditions=[_case_running]),
         Transition("reject", list(RUNNING_REVIEW_STATES), ReviewState.REJECTED,
-                   pgettext_lazy("review decision", "Reject"), may=_is_reviewer,
+                   pgettext_lazy("review decision", "Reject"), permission="decide", conditions=[_case_running],
                    style="danger"),
         Transition("request_correction", list(RUNNING_REVIEW_STATES), ReviewState.CORRECTION_REQUESTED,
-                   _("Request correction"), may=_is_reviewer),
+                   _("Request correction"), permission="decide", conditions=[_case_running]),
+        # The applicant reports the correction done: the clock runs again. Not on a halted case (whose clock
+        # must stay stopped) — the defect the review found.
         Transition("resume", [ReviewState.CORRECTION_REQUESTED], ReviewState.IN_REVIEW, _("Corrected: resume review"),
-                   may=lambda user, review: user.organization_id == review.case.applicant_id),
+                   permission="resume", conditions=[_case_running]),
     ])
 
     case = models.ForeignKey(ApprovalCase, on_delete=models.PROTECT, related_name="reviews")
@@ -333,23 +425,6 @@ class ItemReview(TimeStampedModel):
         if left < 0:
             return "red"
         return "amber" if left <= AMBER_WORKDAYS else "green"
-
-
-class ReviewAttachment(TimeStampedModel):
-    review = models.ForeignKey(ItemReview, on_delete=models.PROTECT, related_name="attachments")
-    file = models.FileField(_("file"), upload_to="reviews/%Y/%m/", max_length=200)
-    original_name = models.CharField(_("file name"), max_length=200)
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    size = models.PositiveIntegerField(_("size (bytes)"))
-    content_type = models.CharField(_("type"), max_length=100)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-
-    class Meta:
-        ordering = ["id"]
-        verbose_name = _("review attachment")
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class JointReview(TimeStampedModel):

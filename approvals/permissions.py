@@ -4,7 +4,9 @@ Bureau staff and leaders see every case (model permission). The applicant's orga
 department reviewer sees the cases that have an item of their department, and those items — from the moment
 of acceptance, when every item goes to its department at once."""
 
-from django.db.models import Q, QuerySet
+from typing import cast
+
+from django.db.models import Model, Q, QuerySet
 
 from portal.accounts.models import Role, User
 from portal.core import policy
@@ -30,7 +32,8 @@ class ApprovalCasePolicy(policy.ObjectPolicy):
             q |= Q(pk__in=ItemReview.objects.filter(department_id=user.organization_id).values("case_id"))
         return queryset.filter(q)
 
-    def allows(self, user: User, action: str, obj: ApprovalCase) -> bool:
+    def allows(self, user: User, action: str, obj: Model) -> bool:
+        obj = cast(ApprovalCase, obj)  # policy_for() gives a policy only objects of its model
         if action == "edit":
             return obj.applicant_id == user.organization_id and obj.voided_at is None
         if action in ("accept", "schedule_joint_review"):
@@ -39,14 +42,19 @@ class ApprovalCasePolicy(policy.ObjectPolicy):
 
 
 class ItemReviewPolicy(policy.ObjectPolicy):
+    """view: with the case; decide: a reviewer of the item's department; resume (report a requested correction
+    done): a user of the applicant."""
+
     model = ItemReview
-    actions = ("view", "decide")
+    actions = ("view", "decide", "resume")
 
     def scope(self, user: User, queryset: QuerySet, action: str) -> QuerySet:
         if action == "view" and self.has_global(user, "view"):
             return queryset
         if user.organization_id is None:
             return queryset.none()
+        if action == "resume":
+            return queryset.filter(case__applicant_id=user.organization_id, case__voided_at__isnull=True)
         if action == "decide":
             if not user.has_role(Role.DEPARTMENT_REVIEWER):
                 return queryset.none()
@@ -56,9 +64,14 @@ class ItemReviewPolicy(policy.ObjectPolicy):
             q |= Q(department_id=user.organization_id)
         return queryset.filter(q)
 
-    def allows(self, user: User, action: str, obj: ItemReview) -> bool:
+    def allows(self, user: User, action: str, obj: Model) -> bool:
+        obj = cast(ItemReview, obj)  # policy_for() gives a policy only objects of its model
+        if action == "decide":  # no query: the department and the role decide
+            return (user.organization_id is not None and user.organization_id == obj.department_id
+                    and user.has_role(Role.DEPARTMENT_REVIEWER))
+        if action == "resume":
+            return policy.can(user, "edit", obj.case)
         return self.scope(user, ItemReview.objects.filter(pk=obj.pk), action).exists()
 
 
-policy.register(ApprovalCasePolicy())
-policy.register(ItemReviewPolicy())
+POLICIES = (ApprovalCasePolicy(), ItemReviewPolicy())

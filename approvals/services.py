@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -14,20 +15,17 @@ from django.utils.translation import gettext as _
 from portal.accounts.models import Role, User
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record, audit_record_create
-from portal.core import policy
+from portal.core import fsm, policy, uploads, workdays
 from portal.core.errors import ApplicationError
+from portal.core.services import lock, today, users_with_role
 from portal.notifications.services import notify
 
-from . import documents, workdays
 from .models import (
     ACCEPTED_STATES,
-    APPROVED_REVIEW_STATES,
-    CORRECTION_NOTICE_WORKDAYS,
     ApprovalCase,
     ApprovalStage,
     CaseDocument,
     CaseState,
-    CatalogueItem,
     Commitment,
     CommitmentState,
     CorrectionNotice,
@@ -35,51 +33,33 @@ from .models import (
     JointReview,
     RequiredDocument,
     ReviewState,
+    stage_documents,  # noqa: F401  (part of the services' reads: the stage's required documents)
+    stage_items,
 )
 
 DECISIONS = ("approve", "approve_with_conditions", "reject", "request_correction")
 UPLOAD_STATES = (CaseState.DRAFT, CaseState.CORRECTION_REQUESTED, *ACCEPTED_STATES)
 
 
-def today() -> datetime.date:
-    return timezone.localdate()
-
-
 def _lock(case: ApprovalCase) -> ApprovalCase:
-    return ApprovalCase.objects.select_for_update().select_related("applicant", "project").get(pk=case.pk)
+    return lock(case, related=("applicant", "project"), live=False)
 
 
-def _transition(case: ApprovalCase, move: str, *, actor: User, reason: str = "", **changes: Any) -> None:
-    before, after = case.workflow.move(case, move)
-    audit_record(actor=actor, obj=case, action=AuditAction.TRANSITION, from_state=before, to_state=after,
+def _transition(obj: Any, move: str, *, actor: User | None, reason: str = "", system: bool = False,
+                **changes: Any) -> None:
+    """Take workflow move `move` (its state, permission and conditions checked) and record it as `actor`'s.
+    `system`: a move the portal takes as the consequence of the actor's own (no permission asked)."""
+    before, after = fsm.move(obj, move, user=None if system else actor)
+    audit_record(actor=actor, obj=obj, action=AuditAction.TRANSITION, from_state=before, to_state=after,
                  reason=reason, changes={k: [None, v] for k, v in changes.items()})
 
 
-def _members(org_id: int, role: str | None = None, heads_only: bool = False) -> list[User]:
-    qs = User.objects.filter(organization_id=org_id, is_active=True)
-    if role:
-        qs = qs.filter(groups__name=role)
-    if heads_only:
-        qs = qs.filter(is_org_head=True)
-    return list(qs.distinct())
-
-
-def _role_users(role: str) -> list[User]:
-    return list(User.objects.filter(groups__name=role, is_active=True).distinct())
-
-
-def stage_items(stage: str):
-    return CatalogueItem.objects.filter(stage=stage, is_active=True).select_related("department")
-
-
-def stage_documents(stage: str):
-    return RequiredDocument.objects.filter(item__stage=stage, item__is_active=True, is_active=True).select_related(
-        "item")
+def _members(org_id: int, role: str | None = None) -> list[User]:
+    return users_with_role(role, organizations=[org_id])
 
 
 def missing_documents(case: ApprovalCase) -> list[RequiredDocument]:
-    present = set(case.documents.filter(superseded=False).values_list("required_document_id", flat=True))
-    return [d for d in stage_documents(case.stage) if d.pk not in present]
+    return case.missing_documents()
 
 
 # ----------------------------------------------------------------------------------------------- application
@@ -101,8 +81,12 @@ def case_create(*, actor: User, project, stage: str, form_data: Mapping[str, Any
             {"stage": [_("An application for “%(stage)s” exists already.") % {
                 "stage": ApprovalStage(stage).label}]},
         )
+    applicant = actor.organization
+    if applicant is None:  # refused above already: only organisations take part in a project
+        raise ApplicationError(_("Only a user of an organisation taking part in the project may apply."),
+                               {"project": [_("Your organisation does not take part in this project.")]})
     case = ApprovalCase.objects.create(
-        number=f"tmp{uuid.uuid4().hex[:16]}", project=project, stage=stage, applicant=actor.organization,
+        number=f"tmp{uuid.uuid4().hex[:16]}", project=project, stage=stage, applicant=applicant,
         created_by=actor, form_data=dict(form_data or {}),
     )
     case.number = f"SP{timezone.localdate():%Y}{case.pk:07d}"
@@ -139,7 +123,8 @@ def document_upload(*, actor: User, case: ApprovalCase, required_document: Requi
     if required_document is not None and required_document.item.stage != case.stage:
         raise ApplicationError(_("This document does not belong to the case's stage."),
                                {"required_document": [_("Select a valid choice.")]})
-    checked = documents.validate_upload(upload)
+    # The approvals' own limit (APPROVALS_MAX_UPLOAD_BYTES) if set, else the portal's (UPLOAD_MAX_BYTES).
+    checked = uploads.validate_upload(upload, max_bytes=getattr(settings, "APPROVALS_MAX_UPLOAD_BYTES", None))
     previous = CaseDocument.objects.filter(case=case, required_document=required_document).order_by("-version")
     last = previous.first()
     doc = CaseDocument(
@@ -147,7 +132,7 @@ def document_upload(*, actor: User, case: ApprovalCase, required_document: Requi
         original_name=checked.name, sha256=checked.sha256, size=checked.size, content_type=checked.content_type,
         uploaded_by=actor,
     )
-    doc.file.save(documents.storage_name(case.pk, checked), checked.content, save=False)
+    doc.file.save(uploads.storage_name(case.pk, checked), checked.content, save=False)
     previous.filter(superseded=False).update(superseded=True)
     doc.save()
     audit_record(actor=actor, obj=case, action=AuditAction.UPDATE,
@@ -156,7 +141,7 @@ def document_upload(*, actor: User, case: ApprovalCase, required_document: Requi
         commitment = case.commitments.filter(required_document=required_document,
                                              state=CommitmentState.OPEN).first()
         if commitment is not None:
-            commitment.state = CommitmentState.FULFILLED
+            fsm.move(commitment, "fulfil", user=None)
             commitment.fulfilled_at = timezone.now()
             commitment.save(update_fields=["state", "fulfilled_at", "updated_at"])
             audit_record(actor=actor, obj=case, action=AuditAction.UPDATE,
@@ -168,16 +153,13 @@ def document_upload(*, actor: User, case: ApprovalCase, required_document: Requi
 @transaction.atomic
 def case_submit(*, actor: User, case: ApprovalCase) -> ApprovalCase:
     case = _lock(case)
-    if not case.form_data:
-        raise ApplicationError(_("Fill in the application form before submitting."),
-                               {"form_data": [_("This field is required.")]})
     _transition(case, "submit", actor=actor)
     now = timezone.now()
     case.submitted_at = now
     case.first_submitted_at = case.first_submitted_at or now
     case.save(update_fields=["state", "submitted_at", "first_submitted_at", "updated_at"])
     case.correction_notices.filter(resubmitted_at__isnull=True).update(resubmitted_at=now)
-    notify(recipients=_role_users(Role.BUREAU_STAFF), event_key=f"case:{case.pk}:submitted:{now:%s}",
+    notify(recipients=users_with_role(Role.BUREAU_STAFF), event_key=f"case:{case.pk}:submitted:{now:%s}",
            title=_("Application %(number)s submitted: %(project)s") % {"number": case.number,
                                                                        "project": case.project.name},
            url=case.get_absolute_url(), target=case)
@@ -187,9 +169,7 @@ def case_submit(*, actor: User, case: ApprovalCase) -> ApprovalCase:
 # ------------------------------------------------------------------------------------------------ the window
 def correction_deadline(case: ApprovalCase) -> datetime.date | None:
     """The last day to send the one correction notice (5 working days after submission)."""
-    if case.submitted_at is None:
-        return None
-    return workdays.add_workdays(timezone.localtime(case.submitted_at).date(), CORRECTION_NOTICE_WORKDAYS)
+    return case.correction_deadline()
 
 
 @transaction.atomic
@@ -201,13 +181,6 @@ def case_request_correction(*, actor: User, case: ApprovalCase, items: Sequence[
     if not items:
         raise ApplicationError(_("List everything that is missing, in one notice."),
                                {"items": [_("This field is required.")]})
-    deadline = correction_deadline(case)
-    if case.state == CaseState.SUBMITTED and deadline is not None and today() > deadline:
-        raise ApplicationError(
-            _("The correction notice was due by %(deadline)s (5 working days after submission). The case counts "
-              "as accepted from the day it was submitted; accept it.") % {"deadline": deadline},
-            {"items": [_("Too late for a correction notice.")]}, code="deadline_passed",
-        )
     _transition(case, "request_correction", actor=actor, reason="；".join(items))
     case.save(update_fields=["state", "updated_at"])
     notice = CorrectionNotice.objects.create(case=case, sent_by=actor, items=items, message=message.strip())
@@ -238,7 +211,7 @@ def _start_reviews(case: ApprovalCase, accepted_on: datetime.date) -> list[ItemR
     return reviews
 
 
-def _accepted(case: ApprovalCase, *, actor: User, accepted_on: datetime.date) -> None:
+def _accepted(case: ApprovalCase, *, actor: User | None, accepted_on: datetime.date) -> None:
     case.accepted_on = accepted_on
     case.decided_by = actor
     case.save(update_fields=["state", "accepted_on", "decided_by", "deemed_accepted", "updated_at"])
@@ -249,21 +222,12 @@ def _accepted(case: ApprovalCase, *, actor: User, accepted_on: datetime.date) ->
 
 
 @transaction.atomic
-def case_accept(*, actor: User, case: ApprovalCase, deemed: bool = False) -> ApprovalCase:
-    """Accept with every required document present. `deemed`: no correction notice came in time, so the case
-    counts as accepted from the day it was submitted (行政许可法 art. 32)."""
+def case_accept(*, actor: User | None, case: ApprovalCase) -> ApprovalCase:
+    """Accept with every required document present — or, when no correction notice came within 5 working
+    days, as deemed accepted from the day of submission (行政许可法 art. 32; `ApprovalCase.
+    correction_deadline_passed`), whoever takes the move: the window, or the deadline scan (actor None)."""
     case = _lock(case)
-    deadline = correction_deadline(case)
-    if case.state == CaseState.SUBMITTED and deadline is not None and today() > deadline:
-        deemed = True  # no notice came in time: accepting later must not move the clock's start to today
-    if case.state == CaseState.SUBMITTED and not deemed:
-        missing = missing_documents(case)
-        if missing:
-            raise ApplicationError(
-                _("Documents are missing: %(docs)s. Request a correction or accept with deficiency.") % {
-                    "docs": "、".join(d.name for d in missing)},
-                {"documents": [d.name for d in missing]},
-            )
+    deemed = case.correction_deadline_passed()
     _transition(case, "accept", actor=actor, reason=_("deemed accepted (no correction notice in time)")
                 if deemed else "")
     case.deemed_accepted = deemed
@@ -278,21 +242,10 @@ def case_accept_with_deficiency(*, actor: User, case: ApprovalCase,
     """容缺受理: every core document present; each missing non-core document promised by a due date no later
     than its item's own time limit. Not for an applicant with a dishonesty record."""
     case = _lock(case)
-    if case.applicant.is_dishonest:
-        raise ApplicationError(
-            _("%(org)s has a dishonesty record (%(standing)s) and may not use deficiency-tolerant acceptance.") % {
-                "org": case.applicant.name, "standing": case.applicant.get_credit_standing_display()},
-            code="dishonest_applicant",
-        )
+    refusal = case.workflow.refusal(case, "accept_with_deficiency", actor)
+    if refusal is not None:  # before the dates: a dishonest applicant hears that, not "correct the dates"
+        raise refusal.error()
     missing = missing_documents(case)
-    core = [d for d in missing if d.is_core]
-    if core:
-        raise ApplicationError(
-            _("Core documents are missing: %(docs)s. Deficiency-tolerant acceptance needs every core document.") % {
-                "docs": "、".join(d.name for d in core)}, {"documents": [d.name for d in core]},
-        )
-    if not missing:
-        raise ApplicationError(_("Nothing is missing: accept the case normally."))
     accepted_on = today()
     errors: dict[str, list[str]] = {}
     rows = []
@@ -344,8 +297,9 @@ def case_revoke_deficiency(*, actor: User, case: ApprovalCase, reason: str) -> A
     _transition(case, "halt", actor=actor, reason=reason)
     case.halt_reason = reason
     case.save(update_fields=["state", "halt_reason", "updated_at"])
-    case.commitments.filter(state=CommitmentState.OPEN).update(state=CommitmentState.REVOKED,
-                                                              updated_at=timezone.now())
+    for commitment in case.commitments.filter(state=CommitmentState.OPEN):
+        fsm.move(commitment, "revoke", user=None)
+        commitment.save(update_fields=["state", "updated_at"])
     notify(recipients=_members(case.applicant_id), event_key=f"case:{case.pk}:halted",
            title=_("Deficiency acceptance of %(number)s revoked; the case is halted") % {"number": case.number},
            body=reason, url=case.get_absolute_url(), target=case, level="urgent")
@@ -360,10 +314,7 @@ def _lock_review(review: ItemReview) -> ItemReview:
 @transaction.atomic
 def review_start(*, actor: User, review: ItemReview) -> ItemReview:
     review = _lock_review(review)
-    if review.case.state not in ACCEPTED_STATES:  # as for a decision: a halted or finished case's items stay put
-        raise ApplicationError(_("The case is “%(state)s”; its items cannot be decided.") % {
-            "state": review.case.get_state_display()}, code="invalid_transition")
-    before, after = review.workflow.move(review, "start")
+    before, after = fsm.move(review, "start", user=actor)
     review.reviewer = actor
     review.save(update_fields=["state", "reviewer", "updated_at"])
     audit_record(actor=actor, obj=review, action=AuditAction.TRANSITION, from_state=before, to_state=after)
@@ -384,10 +335,7 @@ def review_decide(*, actor: User, review: ItemReview, decision: str, opinion: st
     if decision == "approve_with_conditions" and not conditions:
         raise ApplicationError(_("State the conditions."), {"conditions": [_("This field is required.")]})
     review = _lock_review(review)
-    if review.case.state not in ACCEPTED_STATES:
-        raise ApplicationError(_("The case is “%(state)s”; its items cannot be decided.") % {
-            "state": review.case.get_state_display()}, code="invalid_transition")
-    before, after = review.workflow.move(review, decision)
+    before, after = fsm.move(review, decision, user=actor)
     now = timezone.now()
     review.reviewer = actor
     review.opinion = opinion
@@ -414,9 +362,7 @@ def review_resume(*, actor: User, review: ItemReview) -> ItemReview:
     """The applicant has corrected what the department asked for: the clock runs again, extended by the
     working days it stood still."""
     review = _lock_review(review)
-    if review.case.applicant_id != actor.organization_id:
-        raise ApplicationError(_("Only the applicant may report the correction as done."))
-    before, after = review.workflow.move(review, "resume")
+    before, after = fsm.move(review, "resume", user=actor)
     stopped = workdays.workdays_between(review.paused_since, today()) if review.paused_since else 0
     review.paused_workdays += stopped
     review.paused_since = None
@@ -436,14 +382,9 @@ def _complete_if_done(case: ApprovalCase, *, actor: User) -> None:
     """Caller holds the case or an item lock. The case completes when every item is approved (with or without
     conditions) and every commitment is fulfilled; the permit is then issued."""
     case = _lock(case)
-    if case.state not in ACCEPTED_STATES:
+    if not case.workflow.can_move(case, "complete"):
         return
-    states = list(case.reviews.values_list("state", flat=True))
-    if not states or any(s not in APPROVED_REVIEW_STATES for s in states):
-        return
-    if case.commitments.filter(state=CommitmentState.OPEN).exists():
-        return
-    _transition(case, "complete", actor=actor)
+    _transition(case, "complete", actor=actor, system=True)
     case.completed_on = today()
     prefix = {"land_use_planning": "LY", "engineering_planning": "GC", "construction_permit": "SG",
               "completion_acceptance": "JG"}[case.stage]
@@ -496,8 +437,15 @@ def joint_review_record(*, actor: User, sitting: JointReview, minutes: str) -> J
     return sitting
 
 
-def allowed_case_moves(user: User, case: ApprovalCase):
-    """The transitions the page offers this user on this case."""
+def case_moves(user: User, case: ApprovalCase) -> list[fsm.Move]:
+    """The moves the page and the API offer this user on this case, each enabled or with the reason."""
     if not policy.can(user, "view", case):
         return []
-    return case.workflow.available(case, user)
+    return fsm.available(case, user)
+
+
+def review_moves(user: User, review: ItemReview) -> list[fsm.Move]:
+    """The moves the page and the API offer this user on this item, each enabled or with the reason."""
+    if not policy.can(user, "view", review):
+        return []
+    return fsm.available(review, user)

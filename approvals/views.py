@@ -14,21 +14,23 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from portal.accounts.models import Role
-from portal.core import policy
+from portal.core import policy, workdays
 from portal.core.errors import ApplicationError
 from portal.core.forms import ReasonForm, form_add_application_error
+from portal.core.fsm import require_move_permission
 from portal.core.uploads import file_response
-from portal.core.views import form_submit, paginate
+from portal.core.views import form_submit, move_buttons, paginate
 from projects.selectors import project_list
 
 from . import catalogue as catalogue_services
-from . import selectors, services, workdays
+from . import selectors, services
 from .forms import (
     QUEUE_FILTERS,
     ApplicationForm,
@@ -56,32 +58,12 @@ from .models import (
     ItemReview,
     JointReview,
     ReviewState,
+    stage_documents,
 )
+from .rows import case_rows, review_rows
 
 CITY_TARGET_WORKDAYS = 90  # the aim of the cities (DOMAIN.md), below the national 120
 DECIDED_REVIEW_STATES = (*APPROVED_REVIEW_STATES, ReviewState.REJECTED)
-
-
-def case_rows(cases, today):
-    """(case, light, holder) for a page of cases; reads only what `selectors.case_list` prefetched."""
-    return [(c, selectors.case_light(c, today), selectors.case_holder(c)) for c in cases]
-
-
-@dataclass(frozen=True)
-class ReviewRow:
-    """An item review as a table row: its light and working days left, computed once for today."""
-
-    review: ItemReview
-    light: str
-    left: int | None
-
-    @property
-    def overdue_by(self) -> int:
-        return -self.left if self.left is not None and self.left < 0 else 0
-
-
-def review_rows(reviews, today) -> list[ReviewRow]:
-    return [ReviewRow(r, r.light(today), r.workdays_left(today)) for r in reviews]
 
 
 def _calendar_note() -> dict:
@@ -139,17 +121,12 @@ def _get_case(request, pk: int) -> ApprovalCase:
         request.user, ApprovalCase.objects.select_related("project", "applicant", "created_by", "decided_by"), pk=pk)
 
 
-def _correction_deadline_passed(case: ApprovalCase) -> bool:
-    deadline = services.correction_deadline(case)
-    return case.state == CaseState.SUBMITTED and deadline is not None and timezone.localdate() > deadline
-
-
 @dataclass(frozen=True)
 class CaseMove:
-    """A move of the case's workflow as the page offers it: the policy action it needs, its input form (None:
-    a plain button), the service call, and what to say when it succeeded."""
+    """How the page takes a move of the case's workflow: its input form (None: a plain button), the service
+    call, and what to say when it succeeded. Who may take it, and when, is the workflow's (ApprovalCase.
+    workflow): the page offers `services.case_moves`, the service refuses the rest with the same reason."""
 
-    action: str
     form: Callable[..., forms.Form] | None
     run: Callable[[Any, ApprovalCase, forms.Form | None], Any]
     done: str
@@ -172,8 +149,7 @@ def _submit(user, case, form):
 
 
 def _accept(user, case, form):
-    # Past the 5-working-day correction deadline the case counts as accepted from the day it was submitted.
-    return services.case_accept(actor=user, case=case, deemed=_correction_deadline_passed(case))
+    return services.case_accept(actor=user, case=case)
 
 
 def _accept_with_deficiency(user, case, form):
@@ -194,14 +170,14 @@ def _halt(user, case, form):
 
 
 CASE_MOVES: dict[str, CaseMove] = {
-    "submit": CaseMove("edit", None, _submit, gettext_lazy("Submitted to the bureau service window.")),
-    "accept": CaseMove("accept", None, _accept, gettext_lazy("Accepted: every item went to its department.")),
-    "accept_with_deficiency": CaseMove("accept", _commitment_form, _accept_with_deficiency,
+    "submit": CaseMove(None, _submit, gettext_lazy("Submitted to the bureau service window.")),
+    "accept": CaseMove(None, _accept, gettext_lazy("Accepted: every item went to its department.")),
+    "accept_with_deficiency": CaseMove(_commitment_form, _accept_with_deficiency,
                                        gettext_lazy("Accepted with deficiency: the commitments are recorded.")),
-    "request_correction": CaseMove("accept", _correction_form, _request_correction,
+    "request_correction": CaseMove(_correction_form, _request_correction,
                                    gettext_lazy("The correction notice was sent.")),
-    "reject": CaseMove("accept", _reason_form, _reject, gettext_lazy("The application was rejected.")),
-    "halt": CaseMove("accept", _reason_form, _halt,
+    "reject": CaseMove(_reason_form, _reject, gettext_lazy("The application was rejected.")),
+    "halt": CaseMove(_reason_form, _halt,
                      gettext_lazy("The deficiency acceptance was revoked; the case is halted.")),
 }
 
@@ -214,7 +190,7 @@ def _document_rows(case: ApprovalCase, may_upload: bool, bound_upload) -> tuple[
         versions[doc.required_document_id].append(doc)
     upload_id, upload_form = bound_upload or (None, None)
     rows = []
-    for required in services.stage_documents(case.stage):
+    for required in stage_documents(case.stage):
         form = None
         if may_upload:
             form = upload_form if required.pk == upload_id else DocumentUploadForm(auto_id=f"id_doc{required.pk}_%s")
@@ -232,10 +208,12 @@ def _case_context(request, case: ApprovalCase, **bound) -> dict:
                                                 bound.get("upload"))
     sittings = list(case.joint_reviews.select_related("organizer").prefetch_related("attendees__organization"))
     minutes_id, minutes_form = bound.get("minutes", (None, None))
-    moves = [t for t in services.allowed_case_moves(user, case) if t.name in CASE_MOVES]
+    moves = move_buttons(services.case_moves(user, case),
+                         lambda name: reverse("approvals:case-move", args=[case.pk, name]) if name in CASE_MOVES
+                         else None, with_form=[n for n, m in CASE_MOVES.items() if m.form])
     form_editable = may_edit and case.state in (CaseState.DRAFT, CaseState.CORRECTION_REQUESTED)
     return {
-        "case": case, "moves": moves, "form_moves": {n for n, m in CASE_MOVES.items() if m.form},
+        "case": case, "moves": moves,
         "form_fields": [(ApplicationForm.base_fields[k].label, case.form_data.get(k)) for k in ApplicationForm.FIELDS],
         "application_form": bound.get("application_form") or (
             ApplicationForm(initial=ApplicationForm.initial_for(case)) if form_editable else None),
@@ -249,8 +227,8 @@ def _case_context(request, case: ApprovalCase, **bound) -> dict:
                       if may_schedule else None) for s in sittings],
         "joint_form": bound.get("joint_form") or (JointReviewForm(case=case) if may_schedule
                                                   and case.state in ACCEPTED_STATES else None),
-        "correction_deadline": services.correction_deadline(case) if case.state == CaseState.SUBMITTED else None,
-        "deadline_passed": _correction_deadline_passed(case), **_calendar_note(),
+        "correction_deadline": case.correction_deadline() if case.state == CaseState.SUBMITTED else None,
+        "deadline_passed": case.correction_deadline_passed(), **_calendar_note(),
     }
 
 
@@ -283,7 +261,7 @@ def case_update_form(request, pk: int):
 def document_upload(request, pk: int, document_pk: int):
     case = _get_case(request, pk)
     policy.require(request.user, "edit", case)
-    required = get_object_or_404(services.stage_documents(case.stage), pk=document_pk)
+    required = get_object_or_404(stage_documents(case.stage), pk=document_pk)
     form = DocumentUploadForm(request.POST, request.FILES, auto_id=f"id_doc{required.pk}_%s")
     if form.is_valid():
         try:
@@ -321,8 +299,11 @@ def case_move(request, pk: int, move: str):
         raise Http404
     case = _get_case(request, pk)
     spec = CASE_MOVES[move]
-    policy.require(request.user, spec.action, case)
+    require_move_permission(case, move, request.user)
     transition = case.workflow.transitions[move]
+    if request.method != "POST" and (refusal := case.workflow.refusal(case, move, request.user)):
+        messages.error(request, refusal.message)  # a disabled button's link: say why, as the button does
+        return redirect(case)
     form = spec.form(case, request.POST if request.method == "POST" else None) if spec.form else None
     if request.method == "POST" and (form is None or form.is_valid()):
         try:
@@ -401,15 +382,19 @@ def _get_review(request, pk: int) -> ItemReview:
         "case__project", "case__applicant", "item", "department", "reviewer"), pk=pk)
 
 
-def _decision_form(review: ItemReview, data=None) -> ReviewDecisionForm:
+REVIEW_MOVE_URLS = {"start": "approvals:review-start", "resume": "approvals:review-resume"}
+
+
+def _decision_form(review: ItemReview, data=None, decisions=services.DECISIONS) -> ReviewDecisionForm:
     labels = {name: t.label for name, t in review.workflow.transitions.items()}
-    return ReviewDecisionForm(data, labels=labels)
+    return ReviewDecisionForm(data, labels=labels, decisions=decisions)
 
 
 def _review_context(request, review: ItemReview, decision_form: ReviewDecisionForm | None = None) -> dict:
     today = timezone.localdate()
-    moves = {t.name for t in review.workflow.available(review, request.user)}
-    may_decide = policy.can(request.user, "decide", review)
+    moves = services.review_moves(request.user, review)
+    decisions = [m for m in moves if m.name in services.DECISIONS]
+    enabled = [m.name for m in decisions if m.enabled]
     current = {d.required_document_id: d for d in review.case.documents.filter(superseded=False).select_related(
         "required_document")}
     required = [d for d in review.item.documents.all() if d.is_active]
@@ -421,10 +406,11 @@ def _review_context(request, review: ItemReview, decision_form: ReviewDecisionFo
         "other_documents": list(current.values()),
         "siblings": review_rows(review.case.reviews.exclude(pk=review.pk).select_related(
             "item", "department").order_by("item__order", "id"), today),
-        "may_start": may_decide and "start" in moves,
-        "may_resume": "resume" in moves and policy.can(request.user, "edit", review.case),
-        "decision_form": decision_form or (_decision_form(review) if may_decide and moves & set(services.DECISIONS)
-                                           else None),
+        "moves": move_buttons(moves, lambda name: reverse(REVIEW_MOVE_URLS[name], args=[review.pk])
+                              if name in REVIEW_MOVE_URLS else None),
+        "decision_form": decision_form or (_decision_form(review, decisions=enabled) if enabled else None),
+        # decisions the reviewer holds but may not take now (e.g. the case is halted): the reason instead
+        "decision_refused": next((m.reason for m in decisions if not m.enabled), "") if not enabled else "",
         **_calendar_note(),
     }
 
@@ -456,7 +442,7 @@ def review_decide(request, pk: int):
 @require_POST
 def review_start(request, pk: int):
     review = _get_review(request, pk)
-    policy.require(request.user, "decide", review)
+    require_move_permission(review, "start", request.user)
     _run_review_move(request, lambda: services.review_start(actor=request.user, review=review),
                      _("You are now reviewing this item."))
     return redirect(review)
@@ -466,7 +452,7 @@ def review_start(request, pk: int):
 @require_POST
 def review_resume(request, pk: int):
     review = _get_review(request, pk)
-    policy.require(request.user, "edit", review.case)
+    require_move_permission(review, "resume", request.user)
     _run_review_move(request, lambda: services.review_resume(actor=request.user, review=review),
                      _("The department was told the correction is done; its clock runs again."))
     return redirect(review)
@@ -534,6 +520,4 @@ def required_document_add(request, pk: int):
 
 
 def _catalogue_url() -> str:
-    from django.urls import reverse
-
     return reverse("approvals:catalogue")

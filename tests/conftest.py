@@ -36,6 +36,12 @@ def staff(db):
 
 
 @pytest.fixture
+def owner(db):
+    """钱立群 of 之江交通建设投资有限公司, the owner (建设单位) of most demo projects."""
+    return _user("owner")
+
+
+@pytest.fixture
 def leader(db):
     return _user("leader")
 
@@ -74,6 +80,18 @@ def client_for():
     def make(user: User) -> Client:
         client = Client()
         client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def en(client_for):
+    """en(user) → a logged-in client that reads the pages and the API in English."""
+
+    def make(user: User) -> Client:
+        client = client_for(user)
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
         return client
 
     return make

@@ -1,3 +1,6 @@
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -8,6 +11,7 @@ from django.utils import timezone
 
 from .errors import ApplicationError
 from .forms import form_add_application_error
+from .fsm import Move
 from .models import Heartbeat
 
 PAGE_SIZE = 25
@@ -60,3 +64,26 @@ def error_403(request, exception=None):
 
 def error_500(request):
     return render(request, "500.html", status=500)
+
+
+@dataclass(frozen=True)
+class MoveButton:
+    """A workflow move as a page shows it (templates/includes/moves.html): where its button posts (or, for a
+    move that needs input, links to its form), enabled, or disabled with the reason."""
+
+    move: Move
+    url: str
+    has_form: bool = False
+
+    name = property(lambda self: self.move.name)
+    label = property(lambda self: self.move.label)
+    style = property(lambda self: self.move.style)
+    enabled = property(lambda self: self.move.enabled)
+    reason = property(lambda self: self.move.reason)
+
+
+def move_buttons(moves: Iterable[Move], url: Callable[[str], str | None], with_form: Iterable[str] = ()
+                 ) -> list[MoveButton]:
+    """Buttons for the moves that have a page URL (`url(name)` None: the move has no button of its own)."""
+    forms = set(with_form)
+    return [MoveButton(m, u, m.name in forms) for m in moves if (u := url(m.name))]

@@ -4,22 +4,21 @@ selectors as the pages; an object the caller may not see is a 404, one they see 
 refused business rule a 400 in the common error shape."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from portal.accounts.models import Organization
-from portal.core import policy
-from portal.core.api import ChoiceLabelField, Pagination
+from portal.core import fsm, policy
+from portal.core.apis import ChoiceLabelField, MoveOutput, Pagination
 from projects.models import (
     FeasibilityOpinion,
     FeasibilityReview,
+    FeasibilityState,
     OpinionConclusion,
     OpinionState,
     ProjectType,
-    ReviewState,
 )
 from projects.selectors import project_for
 
@@ -58,7 +57,7 @@ class FeasibilityReviewOutput(serializers.Serializer):
     title = serializers.CharField()
     description = serializers.CharField()
     state = serializers.CharField()
-    state_display = ChoiceLabelField(ReviewState.choices, source="state")
+    state_display = ChoiceLabelField(FeasibilityState.choices, source="state")
     requested_by_name = serializers.CharField(source="requested_by.full_name")
     created_at = serializers.DateTimeField()
     conclusion = serializers.CharField()
@@ -96,10 +95,16 @@ class FeasibilityQueueOpinionOutput(FeasibilityOpinionOutput):
 class FeasibilityOpinionDetailOutput(FeasibilityQueueOpinionOutput):
     review_description = serializers.CharField(source="review.description")
     project = FeasibilityProjectOutput(source="review.project")
-    may_give = serializers.SerializerMethodField()
+    may_give = serializers.SerializerMethodField(help_text="The caller may give the opinion now.")
+    moves = serializers.SerializerMethodField(help_text="The caller's moves, each enabled or with the reason.")
 
     def get_may_give(self, obj) -> bool:
-        return policy.can(self.context["request"].user, "give", obj)
+        return any(m.name == "give" and m.enabled for m in self.get_moves(obj, as_moves=True))
+
+    @extend_schema_field(MoveOutput(many=True))
+    def get_moves(self, obj, as_moves: bool = False):
+        moves = fsm.available(obj, self.context["request"].user)
+        return moves if as_moves else [m.as_dict() for m in moves]
 
 
 # -------------------------------------------------------------------------------------------------- input
@@ -251,8 +256,7 @@ class FeasibilityOpinionViewSet(viewsets.ViewSet):
     @action(detail=True, methods=["post"])
     def give(self, request, pk=None):
         opinion = self._opinion(request, pk)
-        if not opinion.workflow.transitions["give"].may(request.user, opinion):
-            raise PermissionDenied
+        fsm.require_move_permission(opinion, "give", request.user)
         data = _valid(FeasibilityGiveInput, request)
         services.opinion_give(actor=request.user, opinion=opinion, conclusion=data["conclusion"],
                               opinion_text=data["opinion"], conditions=data["conditions"])

@@ -3,16 +3,19 @@
 - A review is seen with its project, and by the users of every department asked in it; only bureau staff
   (who may `advance` the project) open, extend, conclude or void it.
 - An opinion is seen with its project, and by the users of its department (a reviewer need not see the
-  project: the opinion page shows what they need). It is given by a department reviewer of that department
-  while it is pending and its review is open. Nobody changes it afterwards.
+  project: the opinion page shows what they need). It is given by a department reviewer of that department;
+  when (pending, its review open) is the workflow's rule (FeasibilityOpinion.workflow). Nobody changes it
+  afterwards.
 
-Imported when the app is ready, after projects/permissions.py (whose default policy it replaces)."""
+Declared by `ProjectsConfig.portal_plugin` (the only policies of these two models)."""
 
-from django.db.models import Q, QuerySet
+from typing import cast
+
+from django.db.models import Model, Q, QuerySet
 
 from portal.accounts.models import Role, User
 from portal.core import policy
-from projects.models import FeasibilityOpinion, FeasibilityReview, OpinionState, Project, ReviewState
+from projects.models import FeasibilityOpinion, FeasibilityReview, Project
 from projects.permissions import ProjectPartPolicy
 
 
@@ -34,7 +37,8 @@ class FeasibilityReviewPolicy(ProjectPartPolicy):
             q |= Q(pk__in=FeasibilityOpinion.objects.filter(department_id=user.organization_id).values("review_id"))
         return queryset.filter(q)
 
-    def allows(self, user: User, action: str, obj: FeasibilityReview) -> bool:
+    def allows(self, user: User, action: str, obj: Model) -> bool:
+        obj = cast(FeasibilityReview, obj)  # policy_for() gives a policy only objects of its model
         if action == "change":
             return obj.voided_at is None and policy.can(user, "advance", obj.project)
         if policy.can(user, "view", obj.project):
@@ -47,12 +51,10 @@ class FeasibilityOpinionPolicy(policy.ObjectPolicy):
     actions = ("view", "give")
 
     def scope(self, user: User, queryset: QuerySet, action: str) -> QuerySet:
-        if action == "give":
+        if action == "give":  # when it may be given is the workflow's (FeasibilityOpinion.workflow)
             if user.organization_id is None or not user.has_role(Role.DEPARTMENT_REVIEWER):
                 return queryset.none()
-            return queryset.filter(department_id=user.organization_id, state=OpinionState.PENDING,
-                                   review__state=ReviewState.OPEN, review__voided_at__isnull=True,
-                                   review__project__voided_at__isnull=True)
+            return queryset.filter(department_id=user.organization_id)
         if policy.policy_for(Project).has_global(user, "view"):
             return queryset
         q = Q(review__project__in=policy.visible(user, Project.objects.all()).values("pk"))
@@ -60,16 +62,14 @@ class FeasibilityOpinionPolicy(policy.ObjectPolicy):
             q |= Q(department_id=user.organization_id)
         return queryset.filter(q)
 
-    def allows(self, user: User, action: str, obj: FeasibilityOpinion) -> bool:
+    def allows(self, user: User, action: str, obj: Model) -> bool:
+        obj = cast(FeasibilityOpinion, obj)  # policy_for() gives a policy only objects of its model
         if action == "give":
-            review = obj.review
-            return (obj.workflow.transitions["give"].may(user, obj) and obj.state == OpinionState.PENDING
-                    and review.state == ReviewState.OPEN and review.voided_at is None
-                    and review.project.voided_at is None)
+            return (user.organization_id is not None and user.organization_id == obj.department_id
+                    and user.has_role(Role.DEPARTMENT_REVIEWER))
         if user.organization_id is not None and user.organization_id == obj.department_id:
             return True
         return policy.can(user, "view", obj.review.project)
 
 
-policy.register(FeasibilityReviewPolicy())
-policy.register(FeasibilityOpinionPolicy())
+POLICIES = (FeasibilityReviewPolicy(), FeasibilityOpinionPolicy())

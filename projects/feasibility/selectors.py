@@ -10,10 +10,10 @@ from portal.core import policy
 from projects.models import (
     FeasibilityOpinion,
     FeasibilityReview,
+    FeasibilityState,
     OpinionConclusion,
     OpinionState,
     Project,
-    ReviewState,
 )
 
 QUEUE_SHOWS = ("pending", "given", "all")
@@ -34,7 +34,7 @@ def project_reviews(*, user: User, project: Project, include_voided: bool = True
     qs = FeasibilityReview.objects.filter(project=project)
     if not include_voided:
         qs = qs.filter(voided_at__isnull=True)
-    return policy.visible(user, qs).select_related("requested_by", "concluded_by", "voided_by").prefetch_related(
+    return policy.visible(user, qs).select_related("project", "requested_by", "concluded_by", "voided_by").prefetch_related(
         opinions_prefetch())
 
 
@@ -95,7 +95,7 @@ def review_summary(review: FeasibilityReview) -> dict[str, int]:
 def opinions_all_favourable(*, project: Project) -> bool:
     """The latest concluded review of the project has every opinion given and none against — what the gate
     condition "every department gave its feasibility opinion, none against" reads."""
-    review = (FeasibilityReview.objects.filter(project=project, voided_at__isnull=True, state=ReviewState.CONCLUDED)
+    review = (FeasibilityReview.objects.filter(project=project, voided_at__isnull=True, state=FeasibilityState.CONCLUDED)
               .order_by("-concluded_at", "-id").first())
     if review is None:
         return False

@@ -2,7 +2,6 @@
 on one review or opinion never both succeed), records its audit event and notifies whom it concerns."""
 
 import datetime
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from django.db import transaction
@@ -12,21 +11,18 @@ from django.utils.translation import gettext as _
 from portal.accounts.models import Organization, OrganizationKind, Role, User
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record, audit_record_create
+from portal.core import fsm
 from portal.core.errors import ApplicationError
-from portal.core.services import object_void
+from portal.core.services import lock, object_void, today, users_by_organization
 from portal.notifications.services import NotificationSpec, notify, notify_many
 from projects.models import (
     FeasibilityOpinion,
     FeasibilityReview,
+    FeasibilityState,
     OpinionConclusion,
     OpinionState,
     Project,
-    ReviewState,
 )
-
-
-def today() -> datetime.date:
-    return timezone.localdate()
 
 
 def _required(field: str, message: str) -> ApplicationError:
@@ -35,12 +31,7 @@ def _required(field: str, message: str) -> ApplicationError:
 
 def _reviewers(department_ids: Iterable[int]) -> dict[int, list[User]]:
     """The active department reviewers of each department, in one query."""
-    out: dict[int, list[User]] = defaultdict(list)
-    users = User.objects.filter(organization_id__in=set(department_ids), is_active=True,
-                                groups__name=Role.DEPARTMENT_REVIEWER).distinct()
-    for user in users:
-        out[user.organization_id].append(user)
-    return out
+    return users_by_organization(Role.DEPARTMENT_REVIEWER, organizations=department_ids)
 
 
 def _check_department(department: Organization, field: str) -> None:
@@ -52,7 +43,8 @@ def _check_department(department: Organization, field: str) -> None:
                                {field: [_("This organisation is voided.")]})
 
 
-def _check_due(due: datetime.date | None, field: str, department: Organization) -> None:
+def _check_due(due: datetime.date | None, field: str, department: Organization) -> datetime.date:
+    """`due`, refused when missing or in the past."""
     if due is None:
         raise ApplicationError(_("Give the date by which %(org)s owes its opinion.") % {"org": department.name},
                                {field: [_("This field is required.")]})
@@ -61,6 +53,7 @@ def _check_due(due: datetime.date | None, field: str, department: Organization) 
             _("The due date for %(org)s is in the past.") % {"org": department.name},
             {field: [_("The due date cannot be in the past.")]},
         )
+    return due
 
 
 def _notify_requested(opinions: Sequence[FeasibilityOpinion], review: FeasibilityReview, project: Project) -> None:
@@ -73,13 +66,13 @@ def _notify_requested(opinions: Sequence[FeasibilityOpinion], review: Feasibilit
 
 
 def _lock_review(review: FeasibilityReview) -> FeasibilityReview:
-    return FeasibilityReview.objects.select_for_update().select_related("project").get(pk=review.pk)
+    return lock(review, related=("project",), live=False)  # a voided one is refused by the workflow, saying so
 
 
 def _check_open(review: FeasibilityReview) -> None:
     if review.voided_at is not None:
         raise ApplicationError(_("This review was voided."), code="invalid_transition")
-    if review.state != ReviewState.OPEN:
+    if review.state != FeasibilityState.OPEN:
         raise ApplicationError(_("This review is concluded."), code="invalid_transition")
 
 
@@ -98,11 +91,12 @@ def review_open(*, actor: User, project: Project, title: str, description: str =
         raise ApplicationError(_("Name at least one department."), {"departments": [_("Choose at least one department.")]})
     seen: set[int] = set()
     errors: dict[str, list[str]] = {}
+    checked: list[tuple[Organization, datetime.date]] = []  # all of `departments` when there are no errors
     for department, due in departments:
         field = f"due_{department.pk}"
         try:
             _check_department(department, "departments")
-            _check_due(due, field, department)
+            checked.append((department, _check_due(due, field, department)))
         except ApplicationError as exc:
             for key, messages in exc.extra.items():
                 errors.setdefault(key, []).extend(f"{department.name}：{m}" if key == "departments" else m
@@ -117,7 +111,7 @@ def review_open(*, actor: User, project: Project, title: str, description: str =
                                               requested_by=actor)
     audit_record_create(actor=actor, obj=review)
     opinions = FeasibilityOpinion.objects.bulk_create([
-        FeasibilityOpinion(review=review, department=d, due_date=due) for d, due in departments
+        FeasibilityOpinion(review=review, department=d, due_date=due) for d, due in checked
     ])
     for o in opinions:
         audit_record_create(actor=actor, obj=o)
@@ -132,7 +126,7 @@ def review_add_department(*, actor: User, review: FeasibilityReview, department:
     review = _lock_review(review)
     _check_open(review)
     _check_department(department, "department")
-    _check_due(due_date, "due_date", department)
+    due_date = _check_due(due_date, "due_date", department)
     if review.opinions.filter(department=department).exists():
         raise ApplicationError(_("%(org)s is already asked in this review.") % {"org": department.name},
                                {"department": [_("Already asked in this review.")]})
@@ -151,15 +145,7 @@ def review_conclude(*, actor: User, review: FeasibilityReview, conclusion: str) 
     if not conclusion:
         raise _required("conclusion", _("Write the review's conclusion."))
     review = _lock_review(review)
-    _check_open(review)
-    waiting = list(review.opinions.filter(state=OpinionState.PENDING).select_related("department"))
-    if waiting:
-        message = _("Opinions are still awaited from %(orgs)s; conclude once every department has given its "
-                    "opinion.") % {"orgs": "、".join(o.department.short_name or o.department.name for o in waiting)}
-        raise ApplicationError(message, {"conclusion": [message]}, code="opinions_pending")
-    if not review.opinions.exists():
-        raise ApplicationError(_("No department was asked in this review."), code="no_opinions")
-    before, after = review.workflow.move(review, "conclude")
+    before, after = fsm.move(review, "conclude", user=actor)
     review.conclusion = conclusion
     review.concluded_by = actor
     review.concluded_at = timezone.now()
@@ -189,7 +175,7 @@ def review_void(*, actor: User, review: FeasibilityReview, reason: str) -> Feasi
 
 # ------------------------------------------------------------------------------------------------ opinion
 def _lock_opinion(opinion: FeasibilityOpinion) -> FeasibilityOpinion:
-    return FeasibilityOpinion.objects.select_for_update().select_related("review", "department").get(pk=opinion.pk)
+    return lock(opinion, related=("review__project", "department"))
 
 
 @transaction.atomic
@@ -205,7 +191,7 @@ def opinion_extend_due(*, actor: User, opinion: FeasibilityOpinion, due_date: da
     if opinion.state != OpinionState.PENDING:
         raise ApplicationError(_("This opinion was given already; its due date no longer matters."),
                                code="invalid_transition")
-    _check_due(due_date, "due_date", opinion.department)
+    due_date = _check_due(due_date, "due_date", opinion.department)
     if due_date <= opinion.due_date:
         raise ApplicationError(_("An extension moves the due date later than %(due)s.") % {"due": opinion.due_date},
                                {"due_date": [_("Choose a date after the current due date.")]})
@@ -237,18 +223,14 @@ def opinion_give(*, actor: User, opinion: FeasibilityOpinion, conclusion: str, o
     if errors:
         raise ApplicationError(_("Please correct the errors below."), errors)
     opinion = _lock_opinion(opinion)
-    if not (actor.organization_id == opinion.department_id and actor.has_role(Role.DEPARTMENT_REVIEWER)):
-        raise ApplicationError(_("Only a reviewer of %(org)s may give this opinion.") % {"org": opinion.department},
-                               code="not_reviewer")
-    if opinion.state == OpinionState.GIVEN:
+    if opinion.state == OpinionState.GIVEN:  # the workflow refuses it too; this says when it was given
         raise ApplicationError(
             _("%(org)s gave its opinion already (%(when)s); it cannot be changed.") % {
                 "org": opinion.department.name, "when": timezone.localtime(opinion.given_at).strftime("%Y-%m-%d %H:%M")},
             code="already_given",
         )
-    review = FeasibilityReview.objects.select_related("project").get(pk=opinion.review_id)
-    _check_open(review)
-    before, after = opinion.workflow.move(opinion, "give")
+    review = opinion.review
+    before, after = fsm.move(opinion, "give", user=actor)
     opinion.conclusion = conclusion
     opinion.opinion = opinion_text
     opinion.conditions = conditions if conclusion == OpinionConclusion.AGREE_WITH_CONDITIONS else ""
@@ -275,7 +257,7 @@ def overdue_opinions_notify(*, on: datetime.date | None = None) -> dict[str, int
     day = on or today()
     overdue = list(
         FeasibilityOpinion.objects.filter(
-            state=OpinionState.PENDING, due_date__lt=day, review__state=ReviewState.OPEN,
+            state=OpinionState.PENDING, due_date__lt=day, review__state=FeasibilityState.OPEN,
             review__voided_at__isnull=True, review__project__voided_at__isnull=True,
         ).select_related("review__project").only("id", "due_date", "department_id", "review__id", "review__title",
                                                   "review__project__id", "review__project__name")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.accounts.models import Role
-from portal.core import policy
+from portal.core import fsm, policy
 from portal.core.forms import ReasonForm
 from portal.core.views import form_submit, paginate
 from projects.models import FeasibilityOpinion, FeasibilityReview
@@ -34,7 +34,8 @@ def project_feasibility(request, pk: int):
     project = project_for(request.user, pk)
     today = timezone.localdate()
     reviews = [
-        {"review": r, "rows": selectors.opinion_rows(r.opinions.all(), today), "summary": selectors.review_summary(r)}
+        {"review": r, "rows": selectors.opinion_rows(r.opinions.all(), today), "summary": selectors.review_summary(r),
+         "conclude": next((m for m in fsm.available(r, request.user) if m.name == "conclude"), None)}
         for r in selectors.project_reviews(user=request.user, project=project)
     ]
     return render(request, "projects/feasibility/tab.html", {
@@ -127,14 +128,13 @@ def opinion_queue(request):
 @login_required
 def opinion_detail(request, pk: int):
     opinion = selectors.opinion_for_page(user=request.user, pk=pk)
-    may_give = policy.can(request.user, "give", opinion)
+    give = next((m for m in fsm.available(opinion, request.user) if m.name == "give"), None)
+    may_give = give is not None and give.enabled
     form = OpinionForm(request.POST or None) if may_give else None
     if request.method == "POST":
+        fsm.require_move_permission(opinion, "give", request.user)  # 403 unless a reviewer of the department
         if form is None:
-            if opinion.workflow.transitions["give"].may(request.user, opinion):
-                form = OpinionForm(request.POST)  # pending no more: the service says why (given, withdrawn…)
-            else:
-                raise PermissionDenied
+            form = OpinionForm(request.POST)  # not possible now: the service says why (given, withdrawn…)
         return form_submit(
             request, form,
             lambda data: services.opinion_give(actor=request.user, opinion=opinion, conclusion=data["conclusion"],
@@ -149,9 +149,10 @@ def opinion_detail(request, pk: int):
 def _opinion_context(request, opinion: FeasibilityOpinion, may_give: bool) -> dict:
     left = opinion.days_left(timezone.localdate())
     project = opinion.review.project
+    give = next((m for m in fsm.available(opinion, request.user) if m.name == "give"), None)
     return {
         "opinion": opinion, "review": opinion.review, "project": project, "regions": project.regions.all(),
-        "may_give": may_give, "light": opinion.light(timezone.localdate()), "left": left,
+        "may_give": may_give, "give_refused": give.reason if give is not None and not give.enabled else "", "light": opinion.light(timezone.localdate()), "left": left,
         "overdue_by": -left if left is not None and left < 0 else 0,
         "may_see_project": policy.can(request.user, "view", project),
     }

@@ -2,7 +2,13 @@
 stage gates, feasibility review, risk register, schedule with responsibility matrix, monthly progress, and the
 cross-region work of a joint command."""
 
-from .feasibility import FeasibilityOpinion, FeasibilityReview, OpinionConclusion, OpinionState, ReviewState
+from .feasibility import (
+    FeasibilityOpinion,
+    FeasibilityReview,
+    FeasibilityState,
+    OpinionConclusion,
+    OpinionState,
+)
 from .gates import (
     GateCondition,
     GateConfirmation,
@@ -54,7 +60,7 @@ __all__ = [
     "JointCommandMember", "MonthlyProgress", "OpinionConclusion", "OpinionState", "ParticipantRole", "Phase",
     "Project", "ProjectDocument", "ProjectGroupObjectPermission", "ProjectLevel", "ProjectParticipant",
     "ProjectQuerySet", "ProjectType", "ProjectUserObjectPermission", "RegionWorkItem", "RegionWorkKind",
-    "RegionWorkStatus", "RequirementKind", "ResponsibilityKind", "ReviewState", "Risk", "RiskCategory",
+    "RegionWorkStatus", "RequirementKind", "ResponsibilityKind", "FeasibilityState", "Risk", "RiskCategory",
     "RiskStatus", "ScheduleBaseline", "ScheduleTask", "Stage", "StageTransition", "TaskDependency",
     "TaskResponsibility", "WorkUnit", "next_stage", "risk_band",
 ]

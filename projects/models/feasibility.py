@@ -9,42 +9,66 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from portal.core.fsm import Transition, Workflow
+from portal.core.errors import ErrorCode
+from portal.core.fsm import Refusal, Transition, Workflow
 from portal.core.models import TimeStampedModel, VoidableModel
+from portal.core.workdays import signed_workdays
 
 from .registry import Project
 
-# An opinion due within this many calendar days is shown amber ("due soon"); past its due date, red.
+# An opinion due within this many working days (portal.core.workdays) is shown amber ("due soon"); past its due
+# date, red.
 DUE_SOON_DAYS = 3
 
 
-class ReviewState(models.TextChoices):
+class FeasibilityState(models.TextChoices):
     OPEN = "open", pgettext_lazy("feasibility review", "Open")
     CONCLUDED = "concluded", _("Concluded")
 
 
-def _is_bureau_staff(user, obj) -> bool:
-    return user.is_superuser or user.has_perm("projects.change_project")
+# ------------------------------------------------------------------------------- the rules of the moves
+def _review_live(review: "FeasibilityReview") -> Refusal | None:
+    if review.voided_at is not None:
+        return Refusal(_("This review was voided."), ErrorCode.INVALID_TRANSITION)
+    return None
 
 
-def _is_department_reviewer(user, opinion) -> bool:
-    from portal.accounts.models import Role
+def _every_opinion_in(review: "FeasibilityReview") -> Refusal | None:
+    """Reads `review.opinions.all()`: prefetched on list pages, one query otherwise."""
+    opinions = list(review.opinions.all())
+    if not opinions:
+        return Refusal(_("No department was asked in this review."), "no_opinions")
+    waiting = [o for o in opinions if o.state == OpinionState.PENDING]
+    if not waiting:
+        return None
+    message = _("Opinions are still awaited from %(orgs)s; conclude once every department has given its "
+                "opinion.") % {"orgs": "、".join(o.department.short_name or o.department.name for o in waiting)}
+    return Refusal(message, "opinions_pending", {"conclusion": [message]})
 
-    return user.organization_id == opinion.department_id and user.has_role(Role.DEPARTMENT_REVIEWER)
+
+def _opinion_review_open(opinion: "FeasibilityOpinion") -> Refusal | None:
+    review = opinion.review
+    if review.voided_at is not None:
+        return Refusal(_("This review was voided."), ErrorCode.INVALID_TRANSITION)
+    if review.state != FeasibilityState.OPEN:
+        return Refusal(_("This review is concluded."), ErrorCode.INVALID_TRANSITION)
+    if review.project.voided_at is not None:
+        return Refusal(_("This project is voided."), ErrorCode.INVALID_TRANSITION)
+    return None
 
 
 class FeasibilityReview(VoidableModel):
     """One round of review of a project's feasibility study by several departments."""
 
     workflow = Workflow("state", [
-        Transition("conclude", [ReviewState.OPEN], ReviewState.CONCLUDED, _("Conclude the review"),
-                   may=_is_bureau_staff, style="primary"),
+        Transition("conclude", [FeasibilityState.OPEN], FeasibilityState.CONCLUDED, _("Conclude the review"),
+                   permission="change", conditions=[_review_live, _every_opinion_in], style="primary"),
     ])
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="feasibility_reviews")
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    state = models.CharField(_("state"), max_length=20, choices=ReviewState.choices, default=ReviewState.OPEN,
+    state = models.CharField(_("state"), max_length=20, choices=FeasibilityState.choices, default=FeasibilityState.OPEN,
                              db_index=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     conclusion = models.TextField(_("conclusion"), blank=True)
@@ -58,7 +82,7 @@ class FeasibilityReview(VoidableModel):
         verbose_name_plural = _("feasibility reviews")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(state=ReviewState.OPEN)
+                condition=models.Q(state=FeasibilityState.OPEN)
                 | (~models.Q(conclusion="") & models.Q(concluded_at__isnull=False)),
                 name="review_concluded_has_conclusion",
             ),
@@ -72,7 +96,7 @@ class FeasibilityReview(VoidableModel):
 
     @property
     def is_open(self) -> bool:
-        return self.state == ReviewState.OPEN and self.voided_at is None
+        return self.state == FeasibilityState.OPEN and self.voided_at is None
 
 
 class OpinionState(models.TextChoices):
@@ -92,7 +116,7 @@ class FeasibilityOpinion(TimeStampedModel):
 
     workflow = Workflow("state", [
         Transition("give", [OpinionState.PENDING], OpinionState.GIVEN, _("Give the opinion"),
-                   may=_is_department_reviewer, style="primary"),
+                   permission="give", conditions=[_opinion_review_open], style="primary"),
     ])
 
     review = models.ForeignKey(FeasibilityReview, on_delete=models.PROTECT, related_name="opinions")
@@ -137,8 +161,8 @@ class FeasibilityOpinion(TimeStampedModel):
         return self.state == OpinionState.PENDING
 
     def days_left(self, today: datetime.date) -> int | None:
-        """Calendar days until the due date (negative when overdue); None once the opinion is given."""
-        return (self.due_date - today).days if self.is_pending else None
+        """Working days until the due date (negative when overdue); None once the opinion is given."""
+        return signed_workdays(today, self.due_date) if self.is_pending else None
 
     def is_overdue(self, today: datetime.date) -> bool:
         return self.is_pending and today > self.due_date
@@ -148,6 +172,6 @@ class FeasibilityOpinion(TimeStampedModel):
         left = self.days_left(today)
         if left is None:
             return ""
-        if left < 0:
+        if left < 0 or today > self.due_date:
             return "red"
         return "amber" if left <= DUE_SOON_DAYS else "green"

@@ -64,19 +64,13 @@ def band_scores(band: str) -> tuple[int, int]:
     raise ValueError(band)
 
 
-def _may_manage(user, risk) -> bool:
-    from portal.core import policy
-
-    return policy.can(user, "change", risk)
-
-
 class Risk(VoidableModel):
     """One risk of a project: likelihood × impact places it on the 5×5 matrix. Its owner organisation answers
     for the mitigation; closing it needs a note."""
 
     workflow = Workflow("status", [
-        Transition("close", list(LIVE_RISK_STATUSES), RiskStatus.CLOSED, _("Close the risk"), may=_may_manage),
-        Transition("reopen", [RiskStatus.CLOSED], RiskStatus.OPEN, _("Reopen"), may=_may_manage),
+        Transition("close", list(LIVE_RISK_STATUSES), RiskStatus.CLOSED, _("Close the risk"), permission="change"),
+        Transition("reopen", [RiskStatus.CLOSED], RiskStatus.OPEN, _("Reopen"), permission="change"),
     ])
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="risks")

@@ -4,7 +4,6 @@ notifies the responsible organisation when a risk is put on it."""
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,8 +11,9 @@ from django.utils.translation import gettext as _
 from portal.accounts.models import Organization, User
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record, audit_record_create, diff, snapshot
-from portal.core.errors import ApplicationError
-from portal.core.services import object_void
+from portal.core import fsm
+from portal.core.errors import ApplicationError, ErrorCode
+from portal.core.services import check_version, lock, object_void, users_with_role, validate
 from portal.notifications.services import notify
 from projects.models import Project, ProjectParticipant, Risk, RiskStatus
 from projects.models.risks import LIVE_RISK_STATUSES
@@ -23,10 +23,7 @@ RISK_EDITABLE = ("title", "category", "description", "likelihood", "impact", "ow
 
 
 def _validate(risk: Risk) -> None:
-    try:
-        risk.full_clean(exclude=["project", "version", "closed_at", "close_note"])
-    except ValidationError as exc:
-        raise ApplicationError(_("Please correct the errors below."), exc.message_dict) from exc
+    validate(risk, exclude=["project", "version", "closed_at", "close_note"])
 
 
 def _check_fields(fields: dict[str, Any]) -> None:
@@ -49,24 +46,10 @@ def _check_owner(project: Project, organization: Organization | None) -> None:
         )
 
 
-def _check_version(risk: Risk, version: int | None) -> None:
-    """Caller holds the row lock."""
-    if version is not None and int(version) != risk.version:
-        message = _("Someone else changed this since you opened it; reload and try again.")
-        raise ApplicationError(message, {"version": [message]}, code="stale")
-
-
-def _lock(risk: Risk) -> Risk:
-    locked = Risk.objects.select_for_update().select_related("project").get(pk=risk.pk)
-    if locked.voided_at is not None:
-        raise ApplicationError(_("This risk is voided and cannot be changed."), code="voided")
-    return locked
-
-
 def _tell_owner(actor: User, risk: Risk) -> None:
     if risk.owner_organization_id is None or risk.owner_organization_id == actor.organization_id:
         return
-    users = User.objects.filter(organization_id=risk.owner_organization_id, is_active=True)
+    users = users_with_role(organizations=[risk.owner_organization_id])
     notify(recipients=users, event_key=f"risk:{risk.pk}:owner:{risk.owner_organization_id}",
            title=_("Risk on your organisation: %(title)s — %(project)s") % {"title": risk.title,
                                                                           "project": risk.project.name},
@@ -77,8 +60,7 @@ def _tell_owner(actor: User, risk: Risk) -> None:
 @transaction.atomic
 def risk_create(*, actor: User, project: Project, **fields: Any) -> Risk:
     _check_fields(fields)
-    if project.voided_at is not None:
-        raise ApplicationError(_("This project is voided."))
+    project = lock(project)  # a voided project takes no new risks
     risk = Risk(project=project, **fields)
     _validate(risk)
     _check_owner(project, risk.owner_organization)
@@ -93,10 +75,10 @@ def risk_update(*, actor: User, risk: Risk, version: int | None, **fields: Any) 
     """Change a risk's fields. `version` is the one the editor started from; None only for internal callers
     that hold no stale copy (the demo)."""
     _check_fields(fields)
-    locked = _lock(risk)
-    _check_version(locked, version)
+    locked = lock(risk, related=("project",))
+    check_version(locked, version)
     if locked.status == RiskStatus.CLOSED:
-        raise ApplicationError(_("This risk is closed; reopen it to change it."), code="invalid_transition")
+        raise ApplicationError(_("This risk is closed; reopen it to change it."), code=ErrorCode.INVALID_TRANSITION)
     before = snapshot(locked)
     old_owner = locked.owner_organization_id
     for key, value in fields.items():
@@ -120,9 +102,9 @@ def risk_close(*, actor: User, risk: Risk, close_note: str, version: int | None 
     close_note = (close_note or "").strip()
     if not close_note:
         raise ApplicationError(_("Say why the risk can be closed."), {"close_note": [_("This field is required.")]})
-    locked = _lock(risk)
-    _check_version(locked, version)
-    before, after = locked.workflow.move(locked, "close")
+    locked = lock(risk, related=("project",))
+    check_version(locked, version)
+    before, after = fsm.move(locked, "close", user=actor)
     locked.closed_at = timezone.now()
     locked.close_note = close_note
     locked.version += 1
@@ -137,9 +119,9 @@ def risk_reopen(*, actor: User, risk: Risk, reason: str, version: int | None = N
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError(_("Say why the risk is reopened."), {"reason": [_("This field is required.")]})
-    locked = _lock(risk)
-    _check_version(locked, version)
-    before, after = locked.workflow.move(locked, "reopen")
+    locked = lock(risk, related=("project",))
+    check_version(locked, version)
+    before, after = fsm.move(locked, "reopen", user=actor)
     locked.closed_at = None
     locked.close_note = ""
     locked.version += 1

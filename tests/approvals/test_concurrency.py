@@ -14,18 +14,24 @@ from portal.core.errors import ApplicationError
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are tested on PostgreSQL")
 
+def reviewer_of(review) -> User:
+    """A department reviewer of the item's department: the one who may decide it (ItemReview.workflow)."""
+    return User.objects.filter(organization_id=review.department_id, groups__name="department_reviewer",
+                               is_active=True).order_by("pk").first()
+
+
 
 def test_simultaneous_decisions_on_one_item_keep_exactly_one(demo_db):
     review = ItemReview.objects.filter(state=ReviewState.PENDING, case__state__in=["accepted",
                                                                                    "accepted_with_deficiency"]).first()
-    staff = User.objects.get(username="staff")
+    actor = reviewer_of(review)
     barrier = threading.Barrier(2)
     outcomes = []
 
     def decide(decision):
         try:
             barrier.wait()
-            services.review_decide(actor=staff, review=review, decision=decision, opinion=decision)
+            services.review_decide(actor=actor, review=review, decision=decision, opinion=decision)
             outcomes.append(("ok", decision))
         except ApplicationError as exc:
             outcomes.append(("refused", exc.code))

@@ -9,7 +9,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from approvals import services
-from approvals.demo import FORM, _backdate
+from approvals.demo import FORM, _backdate, _upload_all
 from approvals.models import ApprovalCase, ApprovalStage, ItemReview, ReviewState
 from portal.accounts.models import User
 from portal.core.demo import DEMO_PASSWORD
@@ -46,8 +46,9 @@ def urgent_case():
     owner, staff = User.objects.get(username="owner"), User.objects.get(username="staff")
     case = services.case_create(actor=owner, project=Project.objects.get(name="杭绍台高速公路台州段"),
                                 stage=ApprovalStage.LAND_USE_PLANNING, form_data=FORM)
+    _upload_all(case, owner)  # every document in: a plain acceptance, clocks from today
     services.case_submit(actor=owner, case=case)
-    case = services.case_accept(actor=staff, case=case, deemed=True)  # _backdate reads its accepted_on
+    case = services.case_accept(actor=staff, case=case)
     _backdate(case, 18)
     return ApprovalCase.objects.get(pk=case.pk)
 
@@ -114,9 +115,9 @@ def test_bureau_staff_walk_the_board_a_case_statistics_and_catalogue(page, scree
 
     waiting = ApprovalCase.objects.get(project__name="湖杭高速公路二期工程")
     page.goto(waiting.get_absolute_url())
-    with page.expect_navigation():
-        page.get_by_test_id("move-accept").click()
-    expect(page.locator(".msg-error")).to_be_visible()  # a document is missing: refused, with the reason
+    # a document is missing: the button is disabled and says why, before anyone clicks
+    expect(page.get_by_test_id("move-accept")).to_be_disabled()
+    expect(page.get_by_test_id("why-accept")).to_contain_text("缺少材料")
     shoot(page, screenshots_dir, "case-refused")
 
     page.goto(reverse("approvals:statistics"))

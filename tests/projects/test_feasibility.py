@@ -89,12 +89,16 @@ def set_due(opinion, due):
 
 # --------------------------------------------------------------------------------------------- arithmetic
 def test_days_left_and_light_follow_the_due_date():
+    from portal.core.workdays import add_workdays
+
     today = datetime.date(2025, 6, 10)
     o = FeasibilityOpinion(due_date=today, state="pending")
     assert (o.days_left(today), o.light(today), o.is_overdue(today)) == (0, "amber", False)
-    o.due_date = today + datetime.timedelta(days=DUE_SOON_DAYS)
+    o.due_date = add_workdays(today, DUE_SOON_DAYS)  # working days: Friday 13 June
     assert (o.days_left(today), o.light(today)) == (DUE_SOON_DAYS, "amber")
-    o.due_date = today + datetime.timedelta(days=DUE_SOON_DAYS + 1)
+    o.due_date = datetime.date(2025, 6, 15)  # Sunday: still 3 working days away
+    assert (o.days_left(today), o.light(today)) == (DUE_SOON_DAYS, "amber")
+    o.due_date = add_workdays(today, DUE_SOON_DAYS + 1)
     assert o.light(today) == "green"
     o.due_date = today - datetime.timedelta(days=2)
     assert (o.days_left(today), o.light(today), o.is_overdue(today)) == (-2, "red", True)
@@ -340,7 +344,7 @@ def test_a_concluded_review_takes_no_more_opinions_and_a_voided_one_none_at_all(
     opinion = review.opinions.get(department=fgw)
     response = en(reviewer).post(f"/api/v1/feasibility-opinions/{opinion.pk}/give/",
                                  {"conclusion": "agree", "opinion": "同意"}, content_type="application/json")
-    assert response.status_code == 400 and response.json()["error"]["message"] == "This review was voided."
+    assert response.status_code == 409 and response.json()["error"]["message"] == "This review was voided."
     assert en(reviewer).get(reverse("projects:feasibility-opinion", args=[opinion.pk])).context["form"] is None
     assert Notification.objects.filter(event_key=f"feasibility-opinion:{opinion.pk}:withdrawn").exists()
     assert opinion.pk not in [o.pk for o in selectors.opinion_queue(user=reviewer, show="all")]
@@ -389,7 +393,9 @@ def test_the_api_runs_a_review_from_opening_to_conclusion(en, staff, reviewer, p
         "departments": [{"department": fgw.pk, "due_date": in_days(6).isoformat()}]}, content_type="application/json")
     assert created.status_code == 201
     body = created.json()
-    assert body["state"] == "open" and body["opinions"][0]["days_left"] == 6 and body["opinions"][0]["light"] == "green"
+    from portal.core.workdays import signed_workdays
+
+    assert body["state"] == "open" and body["opinions"][0]["days_left"] == signed_workdays(in_days(0), in_days(6))
     opinion_id = body["opinions"][0]["id"]
     queue = en(reviewer).get("/api/v1/feasibility-opinions/?state=pending").json()["results"]
     assert opinion_id in [o["id"] for o in queue]
