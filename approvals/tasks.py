@@ -1,12 +1,6 @@
 from celery import shared_task
 
-from .escalation import escalation_scan
 from .permits import permit_render
-
-
-@shared_task(name="approvals.escalate")
-def escalate() -> dict:
-    return escalation_scan()
 
 
 @shared_task(name="reports.approvals.render_permit", autoretry_for=(OSError,), retry_backoff=10, max_retries=3)

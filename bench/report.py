@@ -319,7 +319,7 @@ def build(args) -> str:  # noqa: C901  (one report, top to bottom)
 
 
 def escalation_section(path: Path) -> list[str]:
-    """The approval deadline scan (approvals/escalation.py) over many open cases, run in-process on the bench
+    """The deadline scan (portal/core/deadlines.py, approvals' ladder included) over many open cases, run in-process on the bench
     database: its time and query count on a first run (notices sent) and a second run (nothing new)."""
     if not path.exists() or not path.read_text().strip():
         return []

@@ -149,7 +149,7 @@ stop_gunicorn
 trap - EXIT INT TERM
 
 step "approval escalation scan over ${BENCH_ESCALATION_CASES:-50000} open cases"
-# Bounded: at 50,000 cases the first scan sends ~10^5 per-item notices (see REPORT.md); the report says if it was cut.
+# Bounded (the deadline scan takes seconds at 50,000 cases, see REPORT.md); the report says if it was cut.
 if ! timeout "${BENCH_ESCALATION_SECONDS:-600}" "$PY" manage.py bench_escalation \
      --cases "${BENCH_ESCALATION_CASES:-50000}" | tail -n 1 > "$OUT/escalation.json"; then
   echo "{\"stopped_after_seconds\": ${BENCH_ESCALATION_SECONDS:-600}}" > "$OUT/escalation.json"

@@ -17,3 +17,11 @@ def heartbeat() -> None:
         Heartbeat.objects.get_or_create(
             name="worker", defaults={"last_run_at": timezone.now(), "runs": 1, "last_worker": socket.gethostname()}
         )
+
+
+@shared_task(name="core.deadline_scan")
+def deadline_scan() -> dict:
+    """Every workflow's deadlines (portal.core.deadlines): near-limit warnings, escalations, daily digests."""
+    from .deadlines import scan
+
+    return scan()

@@ -4,7 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from portal.core import policy
-from portal.core.api import Pagination
+from portal.core.apis import Pagination
 
 from . import services
 from .models import Notification

@@ -8,5 +8,8 @@ class NotificationsConfig(AppConfig):
     label = "notifications"
     verbose_name = "消息通知"
 
-    def ready(self) -> None:
-        from . import permissions  # noqa: F401
+    def portal_plugin(self):
+        from portal.core.plugins import Plugin
+
+        return Plugin(policies=["portal.notifications.permissions"],
+                      api_routes=[("notifications", "portal.notifications.apis.NotificationViewSet", "notification")])

@@ -16,4 +16,4 @@ class NotificationPolicy(policy.ObjectPolicy):
         return obj.recipient_id == user.pk
 
 
-policy.register(NotificationPolicy())
+POLICIES = (NotificationPolicy(),)

@@ -1,6 +1,7 @@
 """The one way any app tells a person something: `notify()`. In-app at once; e-mail by a Celery task after the
 transaction commits. Keyed by event, so a retried task never notifies twice."""
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +38,7 @@ def notify(
             if email and user.email and user.email_notifications:
                 from .tasks import send_notification_email
 
-                transaction.on_commit(lambda pk=n.pk: send_notification_email.delay(pk))
+                transaction.on_commit(functools.partial(send_notification_email.delay, n.pk))
     return created
 
 
@@ -111,5 +112,5 @@ def notify_many(specs: Iterable[NotificationSpec], *, email: bool = True, chunk:
             if ids:
                 from .tasks import send_notification_emails
 
-                transaction.on_commit(lambda ids=ids: send_notification_emails.delay(ids))
+                transaction.on_commit(functools.partial(send_notification_emails.delay, ids))
     return created

@@ -7,11 +7,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from approvals import services, workdays
-from approvals.escalation import escalation_scan
+from approvals import services
 from approvals.models import ApprovalCase, CaseState, Commitment, ItemReview
-from approvals.tasks import escalate
 from portal.accounts.models import User
+from portal.core import workdays
+from portal.core.deadlines import scan as escalation_scan
+from portal.core.models import Escalation
+from portal.core.tasks import deadline_scan as escalate
 from portal.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +35,7 @@ def quiet():
     ItemReview.objects.filter(state__in=["pending", "in_review"]).update(due_on=far)
     Commitment.objects.update(due_on=far)
     Notification.objects.all().delete()
+    Escalation.objects.all().delete()
 
 
 def accepted_land_use_case():
@@ -69,17 +72,24 @@ def test_warns_escalates_and_never_twice(quiet):
     first = escalation_scan(on=today)
     assert first["near"] == 1 and first["overdue"] == 2 and first["leader"] == 1
 
+    # The reviewers of the near item hear of it in their day's digest, the heads (or, without one, the reviewers)
+    # of the overdue ones in theirs, the leaders in theirs: one digest per person, one line per item.
     near_reviewers = set(User.objects.filter(organization_id=near.department_id,
                                              groups__name="department_reviewer").values_list("username", flat=True))
-    warned = set(Notification.objects.filter(event_key__endswith=":near").values_list("recipient__username",
-                                                                                      flat=True))
-    assert warned == near_reviewers
+    key = f"digest:%s:{today}"
+    for username in near_reviewers:
+        digest = Notification.objects.get(recipient__username=username,
+                                          event_key=key % User.objects.get(username=username).pk)
+        assert f"/approvals/{near.case_id}/" in digest.body and near.item.name in digest.body
     leader = User.objects.get(username="leader")
-    assert leader.notifications.filter(event_key__endswith=":leader", level="urgent").count() == 1
+    digest = leader.notifications.get(event_key=key % leader.pk)
+    assert digest.level == "urgent" and long_overdue.item.name in digest.body and overdue.item.name not in digest.body
+    assert not Notification.objects.exclude(event_key__startswith="digest:").exists()
+    assert Escalation.objects.count() == 4  # near, overdue ×2, leader
     total = Notification.objects.count()
 
     again = escalation_scan(on=today)
-    assert again["notifications"] == 0
+    assert again["notifications"] == 0 and again["near"] == again["overdue"] == again["leader"] == 0
     escalate.apply()  # the task, as beat runs it: nothing new either
     assert Notification.objects.count() == total
 

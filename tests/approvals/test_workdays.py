@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from approvals.workdays import add_workdays, calendar_covers, calendar_years, is_workday, workdays_between
+from portal.core.workdays import add_workdays, calendar_covers, calendar_years, is_workday, workdays_between
 
 
 def test_national_day_holiday_and_its_make_up_saturday():

@@ -47,7 +47,7 @@ def audit_state_label(event, value):
     return value
 
 
-# Labels of recorded changes that are not model fields; apps add theirs in AppConfig.ready().
+# Labels of recorded changes that are not model fields; apps declare theirs (`audit_labels`, portal.core.plugins).
 PSEUDO_FIELD_LABELS = {"viewer": _("Granted viewer"), "roles": _("Roles")}
 
 
@@ -116,3 +116,25 @@ def has_role(user, role):
     """{% if user|has_role:"department_reviewer" %} — the user's role, for navigation only (access is decided
     by the policy)."""
     return bool(getattr(user, "is_authenticated", False)) and user.has_role(role)
+
+
+@register.filter
+def due_date(value):
+    """{{ review.due_on|due_date }} — the date (Y-m-d), marked 暂定 when it lies beyond the years the official
+    holiday calendar covers: counted by weekends only, it may still move (portal.core.workdays.is_provisional)."""
+    from django.utils.dateformat import format as date_format
+    from django.utils.html import format_html
+    from django.utils.translation import gettext
+
+    from portal.core import workdays
+
+    if not value:
+        return "—"
+    text = date_format(value, "Y-m-d")
+    if not workdays.is_provisional(value):
+        return text
+    first, last = workdays.calendar_years()
+    title = gettext("Provisional: the official holidays are known for %(first)s–%(last)s only; this date is "
+                    "counted by weekends only and may move.") % {"first": first, "last": last}
+    return format_html('{} <abbr class="provisional" title="{}" data-testid="due-provisional">{}</abbr>', text,
+                       title, gettext("provisional"))

@@ -1,6 +1,7 @@
 """Working days on the Chinese official calendar (法定节假日 and 调休 make-up workdays), from the maintained
 `chinesecalendar` package. Outside the years the package covers, only weekends are treated as rest days and
-`calendar_covers()` says so, so the UI can warn instead of silently counting wrong."""
+`calendar_covers()` says so and `is_provisional()` marks such a date, so the UI can say a due date is provisional
+instead of silently counting wrong. Every deadline of the portal counts on this one calendar (see deadlines.py)."""
 
 import datetime
 from functools import lru_cache
@@ -19,6 +20,12 @@ def calendar_years() -> tuple[int, int]:
 def calendar_covers(day: datetime.date) -> bool:
     first, last = calendar_years()
     return first <= day.year <= last
+
+
+def is_provisional(day: datetime.date) -> bool:
+    """True when `day` lies outside the years the official calendar covers: a date counted to or from it counts
+    weekends only, so it may move once the State Council publishes that year's holidays."""
+    return not calendar_covers(day)
 
 
 @lru_cache(maxsize=8192)
