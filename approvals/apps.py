@@ -8,22 +8,32 @@ class ApprovalsConfig(AppConfig):
     name = "approvals"
     verbose_name = "并联审批"
 
-    def ready(self) -> None:
+    def portal_plugin(self):
         from portal.accounts.models import Role
-        from portal.accounts.roles import grant
-        from portal.core.schedule import PERIODIC_TASKS
-        from portal.core.templatetags.portal import PSEUDO_FIELD_LABELS
+        from portal.core.plugins import HomeCard, Plugin
 
-        from . import permissions  # noqa: F401  (registers the access policies)
+        from . import gates, home
 
-        grant(Role.BUREAU_STAFF, "approvals.view_approvalcase", "approvals.accept_approvalcase",
-              "approvals.view_itemreview", "approvals.view_catalogueitem", "approvals.add_catalogueitem",
-              "approvals.change_catalogueitem", "approvals.add_requireddocument", "approvals.change_requireddocument")
-        grant(Role.LEADER, "approvals.view_approvalcase", "approvals.view_itemreview")
-        grant(Role.CONTRACTOR, "approvals.add_approvalcase")
-        PSEUDO_FIELD_LABELS.update({
-            "documents": _("documents"), "commitments": _("commitments"), "joint_review": _("joint review"),
-            "scale": _("Construction scale"), "land_area": _("Land area (m²)"), "location": _("Location"),
-            "contact": _("Contact person"), "phone": _("Contact phone"),
-        })
-        PERIODIC_TASKS["approval deadline escalation"] = {"task": "approvals.escalate", "every": 15 * 60}
+        return Plugin(
+            policies=["approvals.permissions"],
+            role_permissions={
+                Role.BUREAU_STAFF: ["approvals.view_approvalcase", "approvals.accept_approvalcase",
+                                    "approvals.view_itemreview", "approvals.view_catalogueitem",
+                                    "approvals.add_catalogueitem", "approvals.change_catalogueitem",
+                                    "approvals.add_requireddocument", "approvals.change_requireddocument"],
+                Role.LEADER: ["approvals.view_approvalcase", "approvals.view_itemreview"],
+                Role.CONTRACTOR: ["approvals.add_approvalcase"],
+            },
+            audit_labels={
+                "documents": _("documents"), "commitments": _("commitments"), "joint_review": _("joint review"),
+                "scale": _("Construction scale"), "land_area": _("Land area (m²)"), "location": _("Location"),
+                "contact": _("Contact person"), "phone": _("Contact phone"),
+            },
+            api_routes=[("approvals/cases", "approvals.apis.ApprovalCaseViewSet", "approval-case"),
+                        ("approvals/reviews", "approvals.apis.ItemReviewViewSet", "item-review")],
+            gate_conditions=gates.GATE_CONDITIONS,
+            deadline_ladders=["approvals.deadlines.REVIEW_LADDER"],
+            home_cards=[HomeCard("approvals", "approvals/home/_card.html", home.home_context, order=20)],
+            urls=[("approvals/", "approvals.urls")],
+            demo="approvals.demo.seed",
+        )

@@ -8,9 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.accounts.models import User
+from portal.core import workdays
 from projects.models import Project
 
-from . import services, workdays
+from . import services
 from .catalogue import catalogue_seed
 from .models import ApprovalCase, ApprovalStage, Commitment, ItemReview
 

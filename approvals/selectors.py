@@ -3,16 +3,15 @@
 import datetime
 from collections import defaultdict
 from statistics import mean
+from typing import cast
 
 from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
 
 from portal.accounts.models import User
-from portal.core import policy
+from portal.core import policy, workdays
 
-from . import workdays
 from .models import (
     ACCEPTED_STATES,
-    APPROVED_REVIEW_STATES,
     NATIONAL_TARGET_WORKDAYS,
     RUNNING_REVIEW_STATES,
     ApprovalCase,
@@ -89,8 +88,9 @@ def stage_department_statistics(*, user: User) -> list[dict]:
     rows = []
     for (stage, _dept), items in sorted(groups.items(), key=lambda kv: (list(ApprovalStage.values).index(kv[0][0]),
                                                                          kv[1][0].department.name)):
-        elapsed = [r.elapsed_workdays(r.decided_on) for r in items]
-        on_time = sum(1 for r in items if r.decided_on <= r.due_on)
+        decided = [(r, cast(datetime.date, r.decided_on)) for r in items]  # decided ones only (the query)
+        elapsed = [r.elapsed_workdays(on) for r, on in decided]
+        on_time = sum(1 for r, on in decided if on <= r.due_on)
         rows.append({
             "stage": ApprovalStage(stage).label, "department": items[0].department.name, "decided": len(items),
             "avg_elapsed": round(mean(elapsed), 1), "avg_limit": round(mean(r.item.time_limit_days for r in items), 1),
@@ -125,7 +125,3 @@ def catalogue(*, stage: str = "") -> QuerySet[CatalogueItem]:
     qs = CatalogueItem.objects.select_related("department").prefetch_related("documents").annotate(
         document_count=Count("documents"))
     return qs.filter(stage=stage) if stage else qs
-
-
-def review_is_approved(review: ItemReview) -> bool:
-    return review.state in APPROVED_REVIEW_STATES

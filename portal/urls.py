@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from portal.accounts.urls import auth_urlpatterns
+from portal.core import plugins
 from portal.core import views as core_views
 from portal.dashboards.views import home
 
@@ -14,8 +15,7 @@ urlpatterns = [
     path("accounts/", include(auth_urlpatterns)),
     path("accounts/", include("portal.accounts.urls")),
     path("notifications/", include("portal.notifications.urls")),
-    path("projects/", include("projects.urls")),
-    path("approvals/", include("approvals.urls")),
+    *plugins.url_includes(),  # each app's pages, as its AppConfig declares them (Plugin.urls)
     path("status/", core_views.system_status, name="status"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from portal.accounts.models import Organization
 from portal.core import policy
-from portal.core.api import ChoiceLabelField
+from portal.core.apis import ChoiceLabelField
 from portal.core.models import Region
 from portal.core.services import object_void
 
@@ -120,7 +120,7 @@ class ProjectViewSet(viewsets.ViewSet):
         responses=ProjectOutput(many=True),
     )
     def list(self, request):
-        from portal.core.api import Pagination
+        from portal.core.apis import Pagination
 
         q = request.query_params
         list_filters(q)

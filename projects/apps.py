@@ -13,14 +13,54 @@ class ProjectsConfig(AppConfig):
     name = "projects"
     verbose_name = "重点项目"
 
-    def ready(self) -> None:
+    def portal_plugin(self):
+        from django.utils.translation import gettext_lazy as _
+
         from portal.accounts.models import Role
-        from portal.accounts.roles import grant
+        from portal.core.plugins import HomeCard, Plugin
 
-        from . import permissions  # noqa: F401  (registers the access policies)
+        from . import home
+        from .gates.catalogue import seed_after_migrate
 
-        for part in PARTS:
-            import_module(f"projects.{part}.permissions")
-        grant(Role.BUREAU_STAFF, "projects.view_project", "projects.add_project", "projects.change_project",
-              "projects.void_project")
-        grant(Role.LEADER, "projects.view_project")
+        bureau = (Role.BUREAU_STAFF, Role.LEADER)
+        return Plugin(
+            policies=["projects.permissions", *(f"projects.{part}.permissions" for part in PARTS)],
+            role_permissions={
+                Role.BUREAU_STAFF: ["projects.view_project", "projects.add_project", "projects.change_project",
+                                    "projects.void_project", "projects.view_gaterequirement",
+                                    "projects.add_gaterequirement", "projects.change_gaterequirement"],
+                Role.LEADER: ["projects.view_project", "projects.view_gaterequirement"],
+            },
+            periodic_tasks={
+                "feasibility overdue opinions": {"task": "projects.feasibility.notify_overdue_opinions",
+                                                 "every": 24 * 60 * 60},
+                # Daily, but each owner hears once a month (due by the 10th) and once more if late: keyed notices.
+                "monthly progress reminders": {"task": "projects.progress.remind_unreported", "every": 24 * 60 * 60},
+            },
+            audit_labels={"gate_documents": _("Documents"), "gate_confirmations": _("Gate confirmations"),
+                          "members": _("Members")},
+            api_routes=_api_routes,
+            home_cards=[
+                HomeCard("projects.figures", "projects/home/_figures.html", home.home_context, order=10),
+                HomeCard("projects.breakdown", "projects/home/_breakdown.html", home.home_context, order=30,
+                         roles=(Role.LEADER,)),
+                HomeCard("projects.activity", "projects/home/_activity.html", home.home_context, slot="side",
+                         roles=bureau),
+                HomeCard("projects.latest", "projects/home/_projects.html", home.home_context, slot="main"),
+            ],
+            # The default stage-gate checklist after every migrate: a production install has it without the demo.
+            post_migrate=[seed_after_migrate],
+            urls=[("projects/", "projects.urls")],
+            demo="projects.demo.seed",
+            scale="projects.scale.seed",
+            scale_counts="projects.scale.counts",
+        )
+
+
+def _api_routes(router) -> None:
+    """/api/v1/projects/ and each part's routes (/api/v1/projects/{id}/risks/ … and /api/v1/projects/map/)."""
+    from .apis import ProjectViewSet
+
+    router.register("projects", ProjectViewSet, basename="project")
+    for part in PARTS:
+        import_module(f"projects.{part}.apis").register(router)

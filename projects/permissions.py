@@ -13,27 +13,14 @@ Three kinds of change:
   responsible organisation reports that task's progress).
 """
 
+from typing import Any
+
 from django.db.models import Model, QuerySet
 
 from portal.accounts.models import User
 from portal.core import policy
 
-from .models import (
-    FeasibilityReview,
-    GateConfirmation,
-    JointCommand,
-    JointCommandMember,
-    MonthlyProgress,
-    Project,
-    ProjectDocument,
-    ProjectGroupObjectPermission,
-    ProjectUserObjectPermission,
-    RegionWorkItem,
-    Risk,
-    ScheduleBaseline,
-    ScheduleTask,
-    StageTransition,
-)
+from .models import Project, ProjectGroupObjectPermission, ProjectUserObjectPermission
 
 
 def _may_change_all(user: User) -> bool:
@@ -70,7 +57,7 @@ class ProjectPartPolicy(policy.ObjectPolicy):
     """A record that belongs to one project (reached by `project_path`): seen with the project, changed by
     whoever may manage it."""
 
-    actions = ("view", "change")
+    actions: tuple[str, ...] = ("view", "change")
     project_path = "project"
 
     def __init__(self, model: type[Model], project_path: str = "project") -> None:
@@ -78,7 +65,7 @@ class ProjectPartPolicy(policy.ObjectPolicy):
         self.project_path = project_path
 
     def project_of(self, obj: Model) -> Project:
-        target = obj
+        target: Any = obj
         for part in self.project_path.split("__"):
             target = getattr(target, part)
         return target
@@ -93,12 +80,6 @@ class ProjectPartPolicy(policy.ObjectPolicy):
         return policy.can(user, "view" if action == "view" else "manage", self.project_of(obj))
 
 
-for _model, _path in (
-    (ProjectDocument, "project"), (GateConfirmation, "project"), (StageTransition, "project"),
-    (FeasibilityReview, "project"), (Risk, "project"), (ScheduleTask, "project"), (ScheduleBaseline, "project"),
-    (MonthlyProgress, "project"), (JointCommand, "project"), (JointCommandMember, "command__project"),
-    (RegionWorkItem, "project"),
-):
-    policy.register(ProjectPartPolicy(_model, _path))
-
-policy.register(ProjectPolicy())
+# Each part declares the policies of its own records in its permissions.py (`POLICIES`): the default
+# `ProjectPartPolicy`, or a subclass of it. Every model has exactly one (see `ProjectsConfig.portal_plugin`).
+POLICIES = (ProjectPolicy(),)

@@ -1,6 +1,7 @@
 """Reads for key projects, already narrowed to what the user may see and joined for what callers render."""
 
 from collections.abc import Iterable
+from typing import cast
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -9,7 +10,7 @@ from portal.accounts.models import User
 from portal.core import policy
 from portal.core.regions import region_prefix
 
-from .models import OVERDUE_STAGES, Project, ProjectParticipant
+from .models import OVERDUE_STAGES, Project, ProjectParticipant, ProjectQuerySet
 
 # ?sort= values of the list page and API → ORM ordering; "-" in front reverses. The default is Meta.ordering.
 SORTS = {
@@ -33,8 +34,9 @@ def project_is_overdue(project: Project, today=None) -> bool:
 
 def project_list(*, user: User, search: str = "", filters: dict | None = None, include_voided: bool = False
                  ) -> QuerySet[Project]:
-    qs = Project.objects.all() if include_voided else Project.objects.active()
-    qs = policy.visible(user, qs).select_related("owner", "liaison_officer")
+    qs: ProjectQuerySet = Project.objects.all() if include_voided else Project.objects.active()
+    # The policy narrows the queryset it is given: still a ProjectQuerySet.
+    qs = cast(ProjectQuerySet, policy.visible(user, qs).select_related("owner", "liaison_officer"))
     filters = filters or {}
     if search := search.strip():
         qs = qs.filter(Q(name__icontains=search) | Q(code__icontains=search) | Q(owner__name__icontains=search))

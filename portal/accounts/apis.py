@@ -4,7 +4,7 @@ from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from portal.core import policy
-from portal.core.api import Pagination
+from portal.core.apis import Pagination
 
 from . import selectors
 from .models import Organization

@@ -1,6 +1,8 @@
 """Who may see and change organisations and users."""
 
-from django.db.models import Q, QuerySet
+from typing import cast
+
+from django.db.models import Model, Q, QuerySet
 
 from portal.core import policy
 
@@ -21,7 +23,8 @@ class OrganizationPolicy(policy.ObjectPolicy):
             return queryset.none()
         return queryset.filter(Q(pk=user.organization_id) | Q(kind=OrganizationKind.DEPARTMENT))
 
-    def allows(self, user: User, action: str, obj: Organization) -> bool:
+    def allows(self, user: User, action: str, obj: Model) -> bool:
+        obj = cast(Organization, obj)  # policy_for() gives a policy only objects of its model
         if self.has_global(user, action):
             return action == "view" or obj.voided_at is None
         return action == "view" and (obj.pk == user.organization_id or obj.kind == OrganizationKind.DEPARTMENT)
@@ -42,7 +45,8 @@ class UserPolicy(policy.ObjectPolicy):
             return queryset.filter(pk=user.pk)
         return queryset.filter(Q(pk=user.pk) | Q(organization_id=user.organization_id))
 
-    def allows(self, user: User, action: str, obj: User) -> bool:
+    def allows(self, user: User, action: str, obj: Model) -> bool:
+        obj = cast(User, obj)  # policy_for() gives a policy only objects of its model
         if self.has_global(user, action):
             return True
         if action == "view":
@@ -50,5 +54,4 @@ class UserPolicy(policy.ObjectPolicy):
         return action == "change" and obj.pk == user.pk
 
 
-policy.register(OrganizationPolicy())
-policy.register(UserPolicy())
+POLICIES = (OrganizationPolicy(), UserPolicy())

@@ -1,6 +1,7 @@
 """Role groups and their model permissions, declared in one place.
 
-Each app adds the model permissions its models give a role with `grant()` from its AppConfig.ready(); after
+Each app declares the model permissions its models give a role (`role_permissions` of its `portal_plugin()`,
+wired through `grant()` by portal.core.plugins); after
 every migrate `sync_roles` makes the six groups hold exactly what is declared (object-level grants are separate
 and live in django-guardian's tables).
 """

@@ -5,7 +5,7 @@ import datetime
 import decimal
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -39,7 +39,7 @@ def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str
     for name in names:
         if name in NEVER_AUDITED:
             continue
-        field = obj._meta.get_field(name)
+        field = cast("models.Field[Any, Any]", obj._meta.get_field(name))  # `names` are concrete fields
         if field.is_relation and field.many_to_one:
             related = getattr(obj, field.name) if getattr(obj, field.attname) is not None else None
             out[name] = str(related) if related is not None else None

@@ -8,9 +8,20 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = "核心"
 
+    def portal_plugin(self):
+        from .plugins import Plugin
+
+        return Plugin(periodic_tasks={
+            "portal heartbeat": {"task": "core.heartbeat", "every": 60},
+            # every workflow's deadlines (portal.core.deadlines): warnings, escalations, the daily digests
+            "deadline scan": {"task": "core.deadline_scan", "every": 15 * 60},
+        })
+
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from . import plugins
         from .schedule import sync_periodic_tasks
 
+        plugins.load()  # every installed app's declaration, once (the models are all loaded by now)
         post_migrate.connect(sync_periodic_tasks, sender=self)

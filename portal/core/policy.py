@@ -1,18 +1,17 @@
 """The one access policy: "may user U do action A on object O", and "which objects may U see".
 
-Pages, the API and templates all ask here; no view decides on its own. Each guarded model registers an
-`ObjectPolicy` (in its app's `permissions.py`). A missing object and a forbidden one look the same to the caller
+Pages, the API and templates all ask here; no view decides on its own. Each guarded model has exactly one
+`ObjectPolicy` (in its app's `permissions.py`, declared by the app: `portal.core.plugins`). A missing object and a forbidden one look the same to the caller
 (404); a refusal of an existing object is written to the security log.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import connection
 from django.db.models import Model, Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -83,11 +82,14 @@ def _grants_sql(perm_model: type[Model], holder: str) -> str:
 
     qn = connection.ops.quote_name
     meta, pmeta = perm_model._meta, Permission._meta
-    table, obj, perm = (qn(meta.db_table), qn(meta.get_field("content_object").column),
-                        qn(meta.get_field("permission").column))
-    holder_column = qn(meta.get_field(holder).column)
-    permissions, permission_id, codename = (qn(pmeta.db_table), qn(pmeta.pk.column),
-                                            qn(pmeta.get_field("codename").column))
+
+    def column(model_meta: Any, name: str) -> str:
+        return qn(model_meta.get_field(name).column)
+
+    table, obj, perm = qn(meta.db_table), column(meta, "content_object"), column(meta, "permission")
+    holder_column = column(meta, holder)
+    permissions, permission_id, codename = (qn(pmeta.db_table), column(pmeta, pmeta.pk.name),
+                                            column(pmeta, "codename"))
     if holder == "user":
         who = f"t.{holder_column} = %s"
     else:
@@ -102,13 +104,21 @@ _policies: dict[type[Model], ObjectPolicy] = {}
 
 
 def register(policy: ObjectPolicy) -> ObjectPolicy:
-    _policies[policy.model] = policy
+    """Make `policy` the access policy of its model. Apps declare their policies (`portal.core.plugins`); a model
+    has exactly one, so a second policy for a model is an error, not a silent replacement."""
+    model = policy.model._meta.concrete_model or policy.model
+    existing = _policies.get(model)
+    if existing is not None and existing is not policy:
+        raise ImproperlyConfigured(
+            f"A second access policy for {model._meta.label}: {type(policy).__name__} "
+            f"(already {type(existing).__name__}); declare each model's policy once")
+    _policies[model] = policy
     return policy
 
 
 def policy_for(model_or_obj: type[Model] | Model) -> ObjectPolicy:
     model = model_or_obj if isinstance(model_or_obj, type) else type(model_or_obj)
-    model = model._meta.concrete_model
+    model = model._meta.concrete_model or model
     try:
         return _policies[model]
     except KeyError:
@@ -146,7 +156,7 @@ def get_or_404(user: User, queryset: QuerySet[M] | type[M], action: str = "view"
     qs = queryset._default_manager.all() if isinstance(queryset, type) else queryset
     try:
         return visible(user, qs, action).get(**lookup)
-    except qs.model.DoesNotExist:
+    except ObjectDoesNotExist:
         if qs.filter(**lookup).exists():
             _log_refusal(user, action, f"{qs.model._meta.label}:{lookup}")
     except (ValueError, TypeError, ValidationError):  # a malformed id is just another missing object
@@ -159,11 +169,6 @@ def require(user: User, action: str, obj: Model) -> None:
     handlers of the pages and the API write the refusal to the security log."""
     if not can(user, action, obj):
         raise PermissionDenied(f"{action} {obj._meta.label}:{obj.pk}")
-
-
-def allowed_actions(user: User, obj: Model, actions: Iterable[str] | None = None) -> set[str]:
-    policy = policy_for(obj)
-    return {a for a in (actions or policy.actions) if can(user, a, obj)}
 
 
 def _log_refusal(user: User, action: str, target: str) -> None:

@@ -1,5 +1,7 @@
 """The conditions of a stage gate that the portal checks from its own records (`GateCondition`): the feasibility
-opinions, the risk register, the schedule, the map, the approval cases, monthly progress and the cross-region work.
+opinions, the risk register, the schedule, the map, monthly progress and the cross-region work — and the
+conditions other apps declare (`gate_conditions` of their `portal_plugin()`, e.g. the approval permits, see
+approvals/gates.py), which this module asks for through the registry in `portal.core.plugins`.
 
 Each result says whether the condition holds and, in words, what blocks it ("2 of 4 departments have not given
 their opinion: 省财政厅、省生态环境厅"). Evaluating any set of conditions for one project costs a fixed number of
@@ -9,13 +11,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
+from typing import Any
 
 from django.db.models import Count, F, Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from approvals.models import ApprovalCase, ApprovalStage, CaseState
+from portal.core import plugins
 
 from ..models import (
     FeasibilityOpinion,
@@ -37,13 +40,6 @@ from ..models import (
 EXTREME_RISK_SCORE = 20  # the lower bound of the extreme band of the 5×5 matrix (models.risks.RISK_BANDS)
 NAMES_SHOWN = 5  # a blocker names at most this many records, then "and N more"
 
-APPROVAL_STAGE_OF = {
-    GateCondition.APPROVAL_LAND_USE: ApprovalStage.LAND_USE_PLANNING,
-    GateCondition.APPROVAL_ENGINEERING: ApprovalStage.ENGINEERING_PLANNING,
-    GateCondition.APPROVAL_CONSTRUCTION: ApprovalStage.CONSTRUCTION_PERMIT,
-    GateCondition.APPROVAL_COMPLETION: ApprovalStage.COMPLETION_ACCEPTANCE,
-}
-
 
 @dataclass(frozen=True)
 class ConditionResult:
@@ -60,7 +56,7 @@ def _names(names: list[str], total: int | None = None) -> str:
     return shown
 
 
-def _day(value) -> str:
+def day(value) -> str:
     return date_format(value, "Y-m-d") if value else "—"
 
 
@@ -69,11 +65,19 @@ def _percent(value: Decimal) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
-class _Records:
-    """The records of one project the conditions read, each loaded once on first use."""
+class Records:
+    """The records of one project the conditions read, each loaded once on first use. A condition declared by
+    another app loads its records with `load(key, loader)`, shared by every condition using the same key."""
 
     def __init__(self, project: Project) -> None:
         self.project = project
+        self._loaded: dict[str, Any] = {}
+
+    def load(self, key: str, loader: Callable[[Project], Any]) -> Any:
+        """`loader(project)`, called once per key for this evaluation."""
+        if key not in self._loaded:
+            self._loaded[key] = loader(self.project)
+        return self._loaded[key]
 
     @cached_property
     def feasibility(self) -> tuple[FeasibilityReview | None, list[FeasibilityOpinion]]:
@@ -101,16 +105,6 @@ class _Records:
         return ScheduleBaseline.objects.filter(project=self.project).order_by("-created_at", "-id").first()
 
     @cached_property
-    def approval_cases(self) -> dict[str, ApprovalCase]:
-        """The live case of each approval stage (rejected ones only when nothing else exists)."""
-        cases: dict[str, ApprovalCase] = {}
-        for case in (ApprovalCase.objects.active().filter(project=self.project)
-                     .only("number", "stage", "state", "completed_on").order_by("created_at", "id")):
-            if case.stage not in cases or cases[case.stage].state == CaseState.REJECTED:
-                cases[case.stage] = case
-        return cases
-
-    @cached_property
     def tasks(self) -> tuple[dict, list[ScheduleTask]]:
         """({total, open}, the first unfinished tasks in WBS order)."""
         active = ScheduleTask.objects.active().filter(project=self.project)
@@ -136,7 +130,7 @@ class _Records:
 
 
 # ------------------------------------------------------------------------------------------------- evaluators
-def _feasibility_opinions(r: _Records) -> ConditionResult:
+def _feasibility_opinions(r: Records) -> ConditionResult:
     review, opinions = r.feasibility
     if review is None:
         return ConditionResult(False, _("No feasibility review has been requested yet."))
@@ -169,7 +163,7 @@ def _feasibility_opinions(r: _Records) -> ConditionResult:
     return ConditionResult(True, detail)
 
 
-def _no_extreme_risks(r: _Records) -> ConditionResult:
+def _no_extreme_risks(r: Records) -> ConditionResult:
     risks = r.extreme_risks
     if not risks:
         return ConditionResult(True, _("No open risk scores %(score)d or more.") % {"score": EXTREME_RISK_SCORE})
@@ -180,45 +174,28 @@ def _no_extreme_risks(r: _Records) -> ConditionResult:
     ) % {"count": len(risks), "names": _names(names)})
 
 
-def _social_stability(r: _Records) -> ConditionResult:
+def _social_stability(r: Records) -> ConditionResult:
     risk = r.social_stability_risk
     if risk is None:
         return ConditionResult(False, _("No social-stability risk is registered in the risk register."))
     return ConditionResult(True, _("Social-stability risk registered: %(title)s") % {"title": risk.title})
 
 
-def _schedule_baseline(r: _Records) -> ConditionResult:
+def _schedule_baseline(r: Records) -> ConditionResult:
     baseline = r.baseline
     if baseline is None:
         return ConditionResult(False, _("No schedule baseline has been saved."))
     return ConditionResult(True, _("Baseline “%(name)s” saved on %(day)s.") % {
-        "name": baseline.name, "day": _day(baseline.created_at.date())})
+        "name": baseline.name, "day": day(baseline.created_at.date())})
 
 
-def _location(r: _Records) -> ConditionResult:
+def _location(r: Records) -> ConditionResult:
     if r.project.location:
         return ConditionResult(True, _("The location is on the map."))
     return ConditionResult(False, _("The project location is not on the map yet."))
 
 
-def _approval(condition: str) -> Callable[[_Records], ConditionResult]:
-    stage = APPROVAL_STAGE_OF[condition]
-
-    def evaluate(r: _Records) -> ConditionResult:
-        case = r.approval_cases.get(stage)
-        label = ApprovalStage(stage).label
-        if case is None:
-            return ConditionResult(False, _("No application for “%(stage)s” has been made.") % {"stage": label})
-        if case.state != CaseState.COMPLETED:
-            return ConditionResult(False, _("The application %(number)s for “%(stage)s” is “%(state)s”, not completed.")
-                                   % {"number": case.number, "stage": label, "state": case.get_state_display()})
-        return ConditionResult(True, _("Application %(number)s completed on %(day)s.") % {
-            "number": case.number, "day": _day(case.completed_on)})
-
-    return evaluate
-
-
-def _tasks_complete(r: _Records) -> ConditionResult:
+def _tasks_complete(r: Records) -> ConditionResult:
     counts, unfinished = r.tasks
     total, left = counts["total"], counts["open"]
     if total == 0:
@@ -233,17 +210,18 @@ def _tasks_complete(r: _Records) -> ConditionResult:
     ) % {"left": left, "total": total, "names": _names(names, left)})
 
 
-def _physical_progress(r: _Records) -> ConditionResult:
+def _physical_progress(r: Records) -> ConditionResult:
     latest = r.latest_progress
     if latest is None:
         return ConditionResult(False, _("No monthly physical progress has been reported."))
-    values = {"month": latest.month.strftime("%Y-%m"), "progress": _percent(latest.physical_progress)}
-    if latest.physical_progress >= 100:
+    progress = latest.physical_progress or Decimal(0)  # never null here: the query asks for a reported figure
+    values = {"month": latest.month.strftime("%Y-%m"), "progress": _percent(progress)}
+    if progress >= 100:
         return ConditionResult(True, _("Reported for %(month)s: %(progress)s%%.") % values)
     return ConditionResult(False, _("The latest report (%(month)s) gives %(progress)s%%, not 100%%.") % values)
 
 
-def _region_work(r: _Records) -> ConditionResult:
+def _region_work(r: Records) -> ConditionResult:
     counts, items = r.region_work
     if counts["total"] == 0:
         return ConditionResult(True, _("No land acquisition or utility relocation items are registered."))
@@ -257,20 +235,29 @@ def _region_work(r: _Records) -> ConditionResult:
     ) % {"left": counts["open"], "total": counts["total"], "names": _names(names, counts["open"])})
 
 
-EVALUATORS: dict[str, Callable[[_Records], ConditionResult]] = {
+EVALUATORS: dict[str, Callable[[Records], ConditionResult]] = {
     GateCondition.FEASIBILITY_OPINIONS: _feasibility_opinions,
     GateCondition.NO_EXTREME_RISKS: _no_extreme_risks,
     GateCondition.SOCIAL_STABILITY_ASSESSED: _social_stability,
     GateCondition.SCHEDULE_BASELINE: _schedule_baseline,
     GateCondition.LOCATION: _location,
-    **{c: _approval(c) for c in APPROVAL_STAGE_OF},
     GateCondition.TASKS_COMPLETE: _tasks_complete,
     GateCondition.PHYSICAL_PROGRESS_COMPLETE: _physical_progress,
     GateCondition.REGION_WORK_DONE: _region_work,
 }
 
 
+def evaluators() -> dict[str, Callable[[Records], ConditionResult]]:
+    """{condition: evaluator}: this module's own and those the installed apps declare."""
+    return {**plugins.gate_conditions(), **EVALUATORS}
+
+
+def _not_checked(r: Records) -> ConditionResult:
+    return ConditionResult(False, _("No installed part of the portal checks this condition."))
+
+
 def conditions_evaluate(*, project: Project, conditions: Iterable[str]) -> dict[str, ConditionResult]:
     """{condition: result} for each of `conditions` (GateCondition values) of `project`."""
-    records = _Records(project)
-    return {c: EVALUATORS[c](records) for c in dict.fromkeys(conditions)}
+    records = Records(project)
+    known = evaluators()
+    return {c: known.get(c, _not_checked)(records) for c in dict.fromkeys(conditions)}

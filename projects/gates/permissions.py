@@ -1,25 +1,18 @@
-"""Access rules of the stage gates, beyond the default in projects/permissions.py. Imported when the app is ready.
+"""Access rules of the stage gates (declared by `ProjectsConfig.portal_plugin`).
 
 - A project's documents: seen with the project; uploaded and voided by whoever may `manage` it (the default).
 - A confirmation: seen with the project; given and voided only by whoever may `advance` the project (bureau
   staff), like the move to the next stage itself.
-- The checklist configuration: bureau staff (model permissions); leaders read it.
+- A stage transition: seen with the project (the default).
+- The checklist configuration: bureau staff (model permissions, `ProjectsConfig.portal_plugin`); leaders read it."""
 
-Also wires the default checklist to every migrate, so a production install has it without the demo."""
-
-from django.apps import apps
 from django.db.models import QuerySet
-from django.db.models.signals import post_migrate
-from django.utils.translation import gettext_lazy as _
 
-from portal.accounts.models import Role, User
-from portal.accounts.roles import grant
+from portal.accounts.models import User
 from portal.core import policy
-from portal.core.templatetags.portal import PSEUDO_FIELD_LABELS
 
-from ..models import GateConfirmation, Project
+from ..models import GateConfirmation, Project, ProjectDocument, StageTransition
 from ..permissions import ProjectPartPolicy
-from .catalogue import seed_after_migrate
 
 
 class GateConfirmationPolicy(ProjectPartPolicy):
@@ -35,13 +28,7 @@ class GateConfirmationPolicy(ProjectPartPolicy):
         return policy.can(user, "view" if action == "view" else "advance", self.project_of(obj))
 
 
-policy.register(GateConfirmationPolicy(GateConfirmation, "project"))
-
-grant(Role.BUREAU_STAFF, "projects.view_gaterequirement", "projects.add_gaterequirement",
-      "projects.change_gaterequirement")
-grant(Role.LEADER, "projects.view_gaterequirement")
-
-PSEUDO_FIELD_LABELS.update({"gate_documents": _("Documents"), "gate_confirmations": _("Gate confirmations")})
-
-post_migrate.connect(seed_after_migrate, sender=apps.get_app_config("projects"),
-                     dispatch_uid="projects.gates.seed_catalogue")
+POLICIES = (
+    ProjectPartPolicy(ProjectDocument), ProjectPartPolicy(StageTransition),
+    GateConfirmationPolicy(GateConfirmation, "project"),
+)

@@ -2,7 +2,7 @@
 blocks it), its documents and transitions, the lifecycle strip, and the checklist configuration."""
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.utils.formats import date_format
@@ -24,6 +24,9 @@ from ..models import (
     next_stage,
 )
 from .conditions import conditions_evaluate
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass
@@ -66,7 +69,7 @@ class Gate:
         """Every line is met and there is a next stage."""
         return self.next_stage is not None and not self.unmet
 
-    def next_stage_label(self) -> str:
+    def next_stage_label(self) -> "StrOrPromise":
         return Stage(self.next_stage).label if self.next_stage else ""
 
 
@@ -130,15 +133,17 @@ def gate_for(project: Project) -> Gate:
     return Gate(project=project, stage=project.stage, next_stage=next_stage(project.stage), items=items)
 
 
-def lifecycle_strip(project: Project) -> list[tuple[str, str, list[tuple[str, str, str, int]]]]:
+def lifecycle_strip(
+        project: Project) -> "list[tuple[str, StrOrPromise, list[tuple[str, StrOrPromise, str, int]]]]":
     """[(phase, phase label, [(stage, stage label, "done" | "current" | "todo", number from 1)])] in lifecycle
     order."""
     stages = list(Stage)
     current = stages.index(Stage(project.stage))
-    phases: list[tuple[str, str, list[tuple[str, str, str, int]]]] = []
+    phases: list[tuple[str, StrOrPromise, list[tuple[str, StrOrPromise, str, int]]]] = []
     for phase in Phase:
-        row = [(s.value, s.label, "done" if i < current else "current" if i == current else "todo", i + 1)
-               for i, s in enumerate(stages) if STAGE_PHASE[s] == phase]
+        row: list[tuple[str, StrOrPromise, str, int]] = [
+            (s.value, s.label, "done" if i < current else "current" if i == current else "todo", i + 1)
+            for i, s in enumerate(stages) if STAGE_PHASE[s] == phase]
         phases.append((phase.value, phase.label, row))
     return phases
 

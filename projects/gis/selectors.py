@@ -8,6 +8,7 @@ plain value rows: no model instance, no URL reversal per project (tests/projects
 import hashlib
 import json
 from datetime import date
+from typing import cast
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet, TextField
@@ -133,10 +134,11 @@ def project_map_json(*, user: User, search: str = "", filters: dict | None = Non
     # reverse() once: per row it would cost more than the rest of the feature.
     detail_url = reverse("projects:detail", args=[987654321]).replace("987654321", "{}")
     features = []
+    phase_of = cast(dict[str, Phase], STAGE_PHASE)  # the rows' stages are Stage values (str)
     for pk, code, name, stage, planned_finish, owner, location_text, late in rows:
         bbox, point = _derived(location_text)
         properties = json.dumps({
-            "id": pk, "code": code, "name": name, "phase": STAGE_PHASE[stage].value, "stage": stage,
+            "id": pk, "code": code, "name": name, "phase": phase_of[stage].value, "stage": stage,
             "status": project_status(stage=stage, planned_finish=planned_finish, late_tasks=late, today=today),
             "owner": owner, "url": detail_url.format(pk),
         }, ensure_ascii=False)

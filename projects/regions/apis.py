@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from portal.accounts.models import Organization, User
 from portal.core import policy
-from portal.core.api import ChoiceLabelField, Pagination
+from portal.core.apis import ChoiceLabelField, Pagination
 from portal.core.models import Region
 from projects.selectors import project_for
 

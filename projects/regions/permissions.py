@@ -1,18 +1,16 @@
 """Access rules of this part beyond the default in projects/permissions.py (seen with the project, changed
-by whoever may manage it). Imported when the app is ready.
+by whoever may manage it). Declared by `ProjectsConfig.portal_plugin`.
 
 The joint command and its members keep the default. A region work item may also be `report`ed — its completed
 quantity, status and blockers — by the project's liaison officer (项目联络员), who follows the cross-region
 difficulties for the bureau; creating, editing and voiding items stays with whoever manages the project."""
 
 from django.db.models import Q, QuerySet
-from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.models import User
 from portal.core import policy
-from portal.core.templatetags.portal import PSEUDO_FIELD_LABELS
 
-from ..models import Project, RegionWorkItem
+from ..models import JointCommand, JointCommandMember, Project, RegionWorkItem
 from ..permissions import ProjectPartPolicy
 
 
@@ -39,6 +37,6 @@ class RegionWorkItemPolicy(ProjectPartPolicy):
         return super().allows(user, action, obj)
 
 
-policy.register(RegionWorkItemPolicy())
-
-PSEUDO_FIELD_LABELS["members"] = _("Members")
+POLICIES = (
+    ProjectPartPolicy(JointCommand), ProjectPartPolicy(JointCommandMember, "command__project"), RegionWorkItemPolicy(),
+)

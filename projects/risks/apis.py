@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from portal.accounts.models import Organization
 from portal.core import policy
-from portal.core.api import ChoiceLabelField, Pagination
+from portal.core.apis import ChoiceLabelField, Pagination
 from projects.models import Risk, RiskCategory, RiskStatus
 from projects.models.risks import LIVE_RISK_STATUS_CHOICES, RiskBand
 from projects.selectors import project_for

@@ -3,6 +3,7 @@
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, F, QuerySet
 from django.utils.translation import gettext as _
@@ -11,6 +12,15 @@ from portal.accounts.models import User
 from portal.core import policy
 from projects.models import Project, Risk, RiskCategory, RiskStatus
 from projects.models.risks import LIVE_RISK_STATUSES, RISK_BANDS, RiskBand, band_scores, risk_band
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class ScoreAnnotation(TypedDict):
+        score_value: int  # likelihood × impact
+
+    # The risks of `visible_risks`, annotated with their score.
+    ScoredRisks = QuerySet[WithAnnotations[Risk, ScoreAnnotation]]
 
 LEVELS = (1, 2, 3, 4, 5)
 LIVE = "live"  # the status filter value meaning "open or mitigating" (what the heat map counts)
@@ -40,7 +50,7 @@ def filter_errors(filters) -> dict[str, list[str]]:
     return bad
 
 
-def visible_risks(*, user: User, project: Project | None = None) -> QuerySet[Risk]:
+def visible_risks(*, user: User, project: Project | None = None) -> "ScoredRisks":
     """The active risks the user may see (of one project, or of every project they see that is not voided),
     with their score, joined for what lists render."""
     qs = Risk.objects.active()
@@ -49,7 +59,7 @@ def visible_risks(*, user: User, project: Project | None = None) -> QuerySet[Ris
             .annotate(score_value=F("likelihood") * F("impact")))
 
 
-def apply_filters(qs: QuerySet[Risk], filters) -> QuerySet[Risk]:
+def apply_filters(qs: "ScoredRisks", filters) -> "ScoredRisks":
     """Narrow by category, status ("live" = open or mitigating), band and cell ("L-I"); unknown values are
     ignored here (pages drop them; the API refuses them first with `filter_errors`)."""
     if (value := filters.get("category")) in RiskCategory.values:
@@ -67,16 +77,16 @@ def apply_filters(qs: QuerySet[Risk], filters) -> QuerySet[Risk]:
     return qs
 
 
-def ordered(qs: QuerySet[Risk]) -> QuerySet[Risk]:
+def ordered(qs: "ScoredRisks") -> "ScoredRisks":
     """Worst first: score, then likelihood; then the oldest."""
     return qs.order_by("-score_value", "-likelihood", "id")
 
 
-def project_risks(*, user: User, project: Project, filters=None) -> QuerySet[Risk]:
+def project_risks(*, user: User, project: Project, filters=None) -> "ScoredRisks":
     return ordered(apply_filters(visible_risks(user=user, project=project), filters or {}))
 
 
-def overview_risks(*, user: User, filters=None) -> QuerySet[Risk]:
+def overview_risks(*, user: User, filters=None) -> "ScoredRisks":
     """Across every project the user sees. Without a band, cell or status filter: the live extreme and high
     risks (the top of the province's register)."""
     filters = filters or {}
@@ -147,13 +157,6 @@ def heat_map_for(*, user: User, project: Project | None = None, filters=None) ->
 
 
 # --------------------------------------------------------------------------------------- for the stage gates
-def has_live_extreme_risk(*, project: Project) -> bool:
-    """An open or mitigating risk of the project scores 20 or more (the extreme band)."""
-    low = band_scores(RiskBand.EXTREME)[0]
-    return Risk.objects.active().filter(project=project, status__in=LIVE_RISK_STATUSES).annotate(
-        s=F("likelihood") * F("impact")).filter(s__gte=low).exists()
-
-
 def social_stability_assessed(*, project: Project) -> bool:
     """At least one social-stability risk is registered for the project (active, in any status)."""
     return Risk.objects.active().filter(project=project, category=RiskCategory.SOCIAL_STABILITY).exists()

@@ -25,7 +25,7 @@ from rest_framework.response import Response
 
 from portal.accounts.models import Organization
 from portal.core import policy
-from portal.core.api import Pagination
+from portal.core.apis import Pagination
 from projects.selectors import project_for
 
 from ..models import Project, ResponsibilityKind, ScheduleTask, TaskDependency

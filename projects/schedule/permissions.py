@@ -1,16 +1,18 @@
 """Access rules of this part beyond the default in projects/permissions.py (seen with the project, changed
-by whoever may manage it). Imported when the app is ready.
+by whoever may manage it). Declared by `ProjectsConfig.portal_plugin`.
 
 A task has one more action, `report`: telling its progress (% complete, actual start and finish, its note). The
 project's managers may, and so may the users of an organisation that is responsible (R) or accountable (A) for the
 task in the responsibility matrix — a contractor reports the work it owes without being able to touch the plan."""
+
+from typing import cast
 
 from django.db.models import Model, QuerySet
 
 from portal.accounts.models import User
 from portal.core import policy
 
-from ..models import Project, ResponsibilityKind, ScheduleTask, TaskResponsibility
+from ..models import Project, ResponsibilityKind, ScheduleBaseline, ScheduleTask, TaskResponsibility
 from ..permissions import ProjectPartPolicy
 
 REPORTING_KINDS = (ResponsibilityKind.RESPONSIBLE, ResponsibilityKind.ACCOUNTABLE)
@@ -38,6 +40,7 @@ class ScheduleTaskPolicy(ProjectPartPolicy):
     def allows(self, user: User, action: str, obj: Model) -> bool:
         if action == "view":
             return super().allows(user, action, obj)
+        obj = cast(ScheduleTask, obj)  # policy_for() gives a policy only objects of its model
         if obj.voided_at is not None:
             return False
         if action == "report":
@@ -53,4 +56,4 @@ class ScheduleTaskPolicy(ProjectPartPolicy):
         return super().allows(user, action, obj)
 
 
-policy.register(ScheduleTaskPolicy(ScheduleTask, "project"))
+POLICIES = (ScheduleTaskPolicy(ScheduleTask, "project"), ProjectPartPolicy(ScheduleBaseline))

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -240,10 +242,11 @@ def owed_counts(*, user: User, today: datetime.date | None = None) -> dict[str, 
 def owed_rows(tasks, today: datetime.date | None = None) -> list[OwedTask]:
     today = today or timezone.localdate()
     order = {k: i for i, k in enumerate(ResponsibilityKind.values)}
+    rank = cast(Callable[[str], int], order.get)  # every kind is a ResponsibilityKind
     rows = []
     for task in tasks:
         plan = planned_task(task)
-        kinds = "".join(sorted({r.kind for r in task.owed}, key=order.get))
+        kinds = "".join(sorted({r.kind for r in task.owed}, key=rank))
         rows.append(OwedTask(task=task, kinds=kinds, late=cpm.is_late(plan, today),
                              forecast_finish=cpm.forecast_finish(plan, today)))
     return rows

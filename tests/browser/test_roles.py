@@ -10,7 +10,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from portal.accounts.models import Organization, Role, User
-from portal.core.demo import DEMO_PASSWORD, PROJECTS
+from portal.core.demo import DEMO_PASSWORD
+from projects.demo import PROJECTS
 from projects.models import Project, ProjectUserObjectPermission, Stage
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("demo_db")]

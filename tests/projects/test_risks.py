@@ -178,7 +178,7 @@ def test_an_edit_based_on_an_old_version_is_refused(en, owner, staff, hangwen):
 
     api = en(staff).patch(f"/api/v1/projects/{hangwen.pk}/risks/{risk.pk}/", {"impact": 5, "version": 1},
                           content_type="application/json")
-    assert api.status_code == 400
+    assert api.status_code == 409 and api.json()["error"]["code"] == "stale"
     assert api.json()["error"]["fields"] == {
         "version": ["Someone else changed this since you opened it; reload and try again."]}
     missing = en(staff).patch(f"/api/v1/projects/{hangwen.pk}/risks/{risk.pk}/", {"impact": 5},

@@ -1,20 +1,20 @@
-"""Figures for the home pages, computed from what the user may see (never from global counts)."""
+"""The projects' cards of the home pages (declared in `ProjectsConfig.portal_plugin`): figures computed from what
+the user may see (never from global counts), the recent activity and the latest projects."""
 
 import datetime
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import CharField, Count, Min, Q, Sum
+from django.db.models import CharField, Count, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from approvals import workdays
-from approvals.models import AMBER_WORKDAYS, OPEN_CASE_STATES, RUNNING_REVIEW_STATES, ApprovalCase, CaseState
-from portal.accounts.models import User
+from portal.accounts.models import Role, User
 from portal.audit.models import AuditEvent
 from portal.core import policy
-from projects.models import OVERDUE_STAGES, STAGE_PHASE, Phase, Project, ProjectLevel, ProjectType
-from projects.models.risks import LIVE_RISK_STATUSES
+
+from .models import OVERDUE_STAGES, STAGE_PHASE, Phase, Project, ProjectLevel, ProjectType
+from .models.risks import LIVE_RISK_STATUSES
 
 
 def project_figures(*, user: User, today: datetime.date | None = None) -> dict:
@@ -50,40 +50,38 @@ def project_figures(*, user: User, today: datetime.date | None = None) -> dict:
 
 def live_serious_risks(*, user: User) -> int:
     """Open or mitigating risks scored 10 or more (high and extreme bands) on the projects the user sees."""
-    from projects.risks.selectors import visible_risks
+    from .risks.selectors import visible_risks
 
-    return visible_risks(user=user).filter(status__in=LIVE_RISK_STATUSES, score_value__gte=10).count()
+    live = visible_risks(user=user).filter(status__in=LIVE_RISK_STATUSES)
+    return live.filter(score_value__gte=10).count()  # score_value: annotated by visible_risks
 
 
-def recent_projects(*, user: User, limit: int = 8):
+def recent_projects(*, user: User, limit: int = 8) -> QuerySet[Project]:
     return policy.visible(user, Project.objects.active()).select_related("owner", "liaison_officer")[:limit]
 
 
-def recent_activity(*, user: User, limit: int = 10):
+def recent_activity(*, user: User, limit: int = 10) -> QuerySet[AuditEvent]:
     """Latest audit events on projects the user may see."""
     ct = ContentType.objects.get_for_model(Project)
     visible = policy.visible(user, Project.objects.all()).annotate(pk_str=Cast("pk", CharField())).values("pk_str")
     return AuditEvent.objects.filter(content_type=ct, object_id__in=visible).select_related("actor", "content_type")[:limit]
 
 
-def approval_lights(*, user: User, today: datetime.date) -> dict:
-    """Open approval cases the user may see, by the worst light of their running items (the same colours as
-    `approvals.selectors.case_light`), counted in one query however many cases there are.
+def home_context(user: User, role: str | None, today: datetime.date) -> dict:
+    """The context of the projects' home cards (one call per page, shared by the cards)."""
+    from .feasibility.selectors import opinion_queue
+    from .schedule.selectors import owed_counts
 
-    A case's worst light is the light of its earliest-due running item. Red: the due date lies before the
-    last working day up to today (at least one working day overdue); amber: 2 working days or fewer left,
-    that is due before the 3rd working day after today."""
-    last_workday = today
-    while not workdays.is_workday(last_workday):
-        last_workday -= datetime.timedelta(days=1)
-    amber_before = workdays.add_workdays(today, AMBER_WORKDAYS + 1)
-    cases = policy.visible(user, ApprovalCase.objects.active()).filter(state__in=OPEN_CASE_STATES).annotate(
-        first_due=Min("reviews__due_on", filter=Q(reviews__state__in=RUNNING_REVIEW_STATES)))
-    return cases.aggregate(
-        open=Count("pk"),
-        red=Count("pk", filter=Q(first_due__lt=last_workday)),
-        amber=Count("pk", filter=Q(first_due__gte=last_workday, first_due__lt=amber_before)),
-        green=Count("pk", filter=Q(first_due__gte=amber_before)),
-        window=Count("pk", filter=Q(state=CaseState.SUBMITTED)),
-        correcting=Count("pk", filter=Q(state=CaseState.CORRECTION_REQUESTED)),
-    )
+    context: dict = {
+        "role": role,
+        "figures": project_figures(user=user, today=today),
+        "projects": recent_projects(user=user),
+    }
+    if role in (Role.LEADER, Role.BUREAU_STAFF):
+        context["activity"] = recent_activity(user=user)
+        context["serious_risks"] = live_serious_risks(user=user)
+    if role == Role.DEPARTMENT_REVIEWER:
+        context["pending_opinions"] = opinion_queue(user=user).count()
+    elif role == Role.CONTRACTOR and user.organization_id:
+        context["owed"] = owed_counts(user=user)
+    return context
