@@ -87,9 +87,9 @@ def open_reviews(day: datetime.date):
 def describe_reviews(reviews) -> dict[int, tuple[str, str]]:
     case_url = _case_url_maker()
     return {
-        r.pk: (f"{r.item.name} — {r.case.number} {r.case.project.name}", case_url(r.case_id))
-        for r in reviews.select_related("case__project", "item").only(
-            "id", "case__id", "case__number", "case__project__name", "item__name")
+        pk: (f"{item} — {number} {project}", case_url(case_id))
+        for pk, item, number, project, case_id in reviews.values_list(
+            "pk", "item__name", "case__number", "case__project__name", "case_id")
     }
 
 

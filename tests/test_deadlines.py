@@ -160,9 +160,52 @@ def test_near_items_go_to_the_reviewers_digest(quiet, department):
         assert digest.level == "warning"
 
 
+def test_an_item_climbing_from_near_to_overdue_is_in_the_heads_next_digest(quiet, department):
+    reviews = open_cases(2, due=TUESDAY, dept=department)  # due today: near
+    first = deadlines.scan(on=TUESDAY)
+    assert first["near"] == reviews.count() and first["overdue"] == 0
+    head = User.objects.get(username="head_of_dept")
+    assert not head.notifications.exists()
+
+    wednesday = TUESDAY + datetime.timedelta(days=1)  # now overdue: the row is raised, the head is told
+    second = deadlines.scan(on=wednesday)
+    assert (second["near"], second["overdue"], second["leader"]) == (0, reviews.count(), 0)
+    digest = head.notifications.get(event_key=f"digest:{head.pk}:{wednesday}")
+    assert all(f"/approvals/{r.case_id}/" in digest.body for r in reviews)
+    assert not Notification.objects.filter(event_key__endswith=f":{wednesday}").exclude(recipient=head).exists()
+    rows = Escalation.objects.filter(object_id__in=[r.pk for r in reviews])
+    assert {(e.rung, e.previous_rung, e.digest_day) for e in rows} == {(2, 1, wednesday)}
+    assert rows.count() == reviews.count()
+    assert deadlines.scan(on=wednesday)["notifications"] == 0
+
+    # A new due date (an extension) climbs the ladder afresh: near again, to the reviewers.
+    later = workdays.add_workdays(wednesday, 1)
+    ItemReview.objects.filter(pk__in=[r.pk for r in reviews]).update(due_on=later)
+    third = deadlines.scan(on=wednesday + datetime.timedelta(days=1))
+    assert third["near"] == reviews.count() and Escalation.objects.count() == 2 * reviews.count()
+
+
+def test_a_digest_lists_the_earliest_items_and_counts_the_rest(quiet, department, monkeypatch):
+    monkeypatch.setattr(deadlines, "DIGEST_LINES", 2)
+    windows = deadlines.rung_windows(approval_deadlines.REVIEW_LADDER, TUESDAY)
+    early = open_cases(2, due=windows["leader"][1] + datetime.timedelta(days=1), dept=department)  # not the leaders'
+    late = open_cases(3, due=windows["overdue"][1], dept=department)
+    result = deadlines.scan(on=TUESDAY)
+    total = early.count() + late.count()
+    assert result["overdue"] == total and result["leader"] == 0
+    head = User.objects.get(username="head_of_dept")
+    body = head.notifications.get().body
+    lines = [line for line in body.splitlines() if line.startswith("·")]
+    assert len(lines) == 2 and str(total) in body.splitlines()[0] and str(total - 2) in body.splitlines()[-1]
+    for r in sorted(early, key=lambda r: r.pk)[:2]:  # the earliest due first, then by number
+        assert any(f"/approvals/{r.case_id}/" in line for line in lines)
+
+
 def test_a_failing_case_is_logged_and_skipped_and_the_rest_carries_on(quiet, department, monkeypatch, caplog):
-    open_cases(3, due=TUESDAY - datetime.timedelta(days=1), dept=department)
-    waiting = list(ApprovalCase.objects.filter(state=CaseState.ACCEPTED)[:2])
+    overdue = open_cases(3, due=TUESDAY - datetime.timedelta(days=1), dept=department)
+    # Two other accepted cases wait at the window (not those of the overdue items: they stay open).
+    waiting = list(ApprovalCase.objects.filter(state=CaseState.ACCEPTED).exclude(
+        pk__in=overdue.values("case_id"))[:2])
     ApprovalCase.objects.filter(pk__in=[c.pk for c in waiting]).update(state=CaseState.SUBMITTED, submitted_at=LONG_AGO)
     accepted = []
 
@@ -183,7 +226,7 @@ def test_a_failing_case_is_logged_and_skipped_and_the_rest_carries_on(quiet, dep
     with caplog.at_level(logging.ERROR):
         result = deadlines.scan(on=TUESDAY)
     assert accepted == [waiting[1].pk] and result["deemed_accepted"] == 1
-    assert result["overdue"] >= 3 and result["errors"] == 1
+    assert result["overdue"] >= overdue.count() >= 3 and result["errors"] == 1
     head = User.objects.get(username="head_of_dept")
     assert head.notifications.filter(event_key=f"digest:{head.pk}:{TUESDAY}").exists()
     messages = " ".join(r.getMessage() for r in caplog.records)

@@ -79,37 +79,38 @@ class Heartbeat(models.Model):
         return f"{self.name} @ {self.last_run_at:%Y-%m-%d %H:%M:%S}"
 
 
-class EscalationRung(models.TextChoices):
-    """The rungs of a deadline's escalation ladder (portal.core.deadlines)."""
+class EscalationRung(models.IntegerChoices):
+    """The rungs of a deadline's escalation ladder (portal.core.deadlines), in climbing order."""
 
-    NEAR = "near", _("Due soon")
-    OVERDUE = "overdue", _("Overdue")
-    LEADER = "leader", _("Escalated to a leader")
+    NEAR = 1, _("Due soon")
+    OVERDUE = 2, _("Overdue")
+    LEADER = 3, _("Escalated to a leader")
 
 
 class Escalation(models.Model):
-    """That one item of some workflow reached one rung of its escalation ladder for one due date, recorded once by
-    the deadline scan: the item is put in that day's digests of the people of the rung, and never again for the
-    same rung and due date (a new due date, e.g. after an extension, climbs the ladder afresh)."""
+    """The highest rung of its escalation ladder that one item of some workflow has reached for one due date,
+    recorded by the deadline scan: the item is put in the digests of the people of each rung it newly reached
+    that day, and never again for those rungs and that due date (a new due date, e.g. after an extension, climbs
+    the ladder afresh). One row per item and due date, updated in place when the item climbs."""
 
-    # No database FK check and no index of its own: the scan inserts these rows by the ten thousand (the unique
-    # constraint's index, which starts with content_type, serves every lookup).
+    # Narrow, with no id, no database FK check and no index but the primary key's: the scan writes these rows by
+    # the hundred thousand on a bad day.
+    pk = models.CompositePrimaryKey("content_type", "object_id", "due_on")
     content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, related_name="+",
                                      db_constraint=False, db_index=False)
-    object_id = models.PositiveBigIntegerField()
-    rung = models.CharField(_("rung"), max_length=10, choices=EscalationRung.choices)
+    object_id = models.BigIntegerField()
     due_on = models.DateField(_("due on"))
+    rung = models.SmallIntegerField(_("rung"), choices=EscalationRung.choices)
+    previous_rung = models.SmallIntegerField(_("previous rung"), default=0,
+                                             help_text=_("The rung before the last climb (0: none)."))
     audience = models.CharField(_("held by"), max_length=64, blank=True,
                                 help_text=_("Whose the item was when it escalated, e.g. the department's id."))
     digest_day = models.DateField(_("in the digest of"))
-    created_at = models.DateTimeField(_("escalated at"), default=timezone.now)
 
     class Meta:
-        ordering = ["-digest_day", "-id"]
+        ordering = ["-digest_day", "-rung"]
         verbose_name = _("escalation")
         verbose_name_plural = _("escalations")
-        constraints = [models.UniqueConstraint(fields=["content_type", "object_id", "rung", "due_on"],
-                                               name="escalation_once_per_rung_and_due_date")]
 
     def __str__(self) -> str:
-        return f"{self.content_type_id}:{self.object_id} {self.rung} {self.due_on}"
+        return f"{self.content_type_id}:{self.object_id} {self.get_rung_display()} {self.due_on}"
