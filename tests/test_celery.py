@@ -1,17 +1,27 @@
-"""Celery tasks as tasks: a real worker consumes from the configured broker (the filesystem broker by default,
-Redis when CELERY_BROKER_URL says so), and periodic schedules live in the database."""
+"""Celery tasks as tasks: a real worker consumes from the configured broker (the embedded Redis on a unix socket
+by default, started here for the session; a shared Redis when CELERY_BROKER_URL says so), and periodic schedules
+live in the database."""
 
+import json
+import os
+import signal
 import time
 
 import pytest
+import redis
 from celery.contrib.testing.worker import start_worker
+from django.conf import settings
 from django.core import mail
 from django_celery_beat.models import PeriodicTask
+from kombu import Connection
 
 from portal.celery import app
+from portal.core import embedded_redis
 from portal.core.models import Heartbeat
 from portal.core.schedule import PERIODIC_TASKS
-from portal.core.tasks import heartbeat
+from portal.core.tasks import heartbeat, probe
+
+EMBEDDED = embedded_redis.broker_url(settings.VAR_DIR) == settings.CELERY_BROKER_URL
 
 
 def wait_for(condition, timeout=30.0):
@@ -23,8 +33,16 @@ def wait_for(condition, timeout=30.0):
     return False
 
 
+@pytest.fixture(scope="session")
+def broker():
+    """The embedded Redis of the test var dir, when it is the configured broker (nothing runs before the tests)."""
+    server = embedded_redis.start(settings.VAR_DIR) if EMBEDDED else None
+    yield
+    embedded_redis.stop(server)
+
+
 @pytest.fixture
-def real_worker(demo_db):
+def real_worker(broker, demo_db):
     app.conf.task_always_eager = False
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
@@ -72,3 +90,62 @@ def test_heartbeat_is_safe_to_run_twice():
     heartbeat.apply()
     heartbeat.apply()
     assert Heartbeat.objects.get(name="worker").runs == 2
+
+
+@pytest.mark.celery_worker
+def test_a_task_sent_while_no_worker_runs_waits_in_the_broker_and_runs_once(broker, demo_db):
+    app.conf.task_always_eager = False
+    try:
+        probe.delay("probe-queued")  # no worker yet: the message waits in the broker
+        time.sleep(0.5)
+        assert not Heartbeat.objects.filter(name="probe-queued").exists()
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            assert wait_for(lambda: Heartbeat.objects.filter(name="probe-queued").exists())
+            time.sleep(0.5)
+    finally:
+        app.conf.task_always_eager = True
+    assert Heartbeat.objects.get(name="probe-queued").runs == 1
+
+
+def test_the_default_broker_is_the_embedded_redis():
+    if "CELERY_BROKER_URL" in os.environ:
+        pytest.skip("CELERY_BROKER_URL is set: this run uses a shared broker")
+    assert EMBEDDED
+    assert settings.CELERY_BROKER_URL.startswith("redis+socket://")
+    assert embedded_redis.socket_path(settings.VAR_DIR).is_relative_to(settings.VAR_DIR)
+    # a task a killed worker had taken comes back, but never while it may still be running
+    assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] > settings.CELERY_TASK_TIME_LIMIT
+
+
+def test_a_queued_task_survives_the_embedded_redis_being_killed(tmp_path):
+    """Every write is appended and fsynced: a server killed with SIGKILL (then restarted, as supervisor does)
+    still holds the queued task message."""
+    var = tmp_path / "v"
+    server = embedded_redis.start(var)
+    app.conf.task_always_eager = False
+    try:
+        with Connection(embedded_redis.broker_url(var)) as conn:
+            probe.apply_async(("probe-durable",), connection=conn, queue="default", routing_key="default")
+        os.kill(server.pid, signal.SIGKILL)
+        server.wait()
+        assert not embedded_redis.answers(var)
+        server = embedded_redis.start(var)
+        client = redis.Redis(unix_socket_path=str(embedded_redis.socket_path(var)))
+        (raw,) = client.lrange("default", 0, -1)
+        message = json.loads(raw)
+        assert message["headers"]["task"] == "core.probe"
+        assert message["headers"]["argsrepr"] == "('probe-durable',)"
+    finally:
+        app.conf.task_always_eager = True
+        embedded_redis.stop(server)
+
+
+@pytest.mark.django_db
+def test_the_probe_counts_each_delivery():
+    probe.apply(("probe-twice",))
+    probe.apply(("probe-twice",))
+    assert Heartbeat.objects.get(name="probe-twice").runs == 2
+
+
+def test_the_deadline_scan_interval_comes_from_the_settings():
+    assert PERIODIC_TASKS["deadline scan"]["every"] == settings.DEADLINE_SCAN_SECONDS

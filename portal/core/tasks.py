@@ -25,3 +25,16 @@ def deadline_scan() -> dict:
     from .deadlines import scan
 
     return scan()
+
+
+@shared_task(name="core.probe")
+def probe(key: str) -> None:
+    """Marks that a worker ran the call `key` (a Heartbeat row named after it, `runs` counting deliveries): what
+    bench/soak.py sends around the worker kills to prove no task is lost. Safe to run twice."""
+    now = timezone.now()
+    if not Heartbeat.objects.filter(name=key).update(last_run_at=now, runs=F("runs") + 1):
+        _, created = Heartbeat.objects.get_or_create(
+            name=key, defaults={"last_run_at": now, "runs": 1, "last_worker": socket.gethostname()}
+        )
+        if not created:
+            Heartbeat.objects.filter(name=key).update(last_run_at=now, runs=F("runs") + 1)
