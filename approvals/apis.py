@@ -226,6 +226,13 @@ class CorrectionInput(serializers.Serializer):
     message = serializers.CharField(allow_blank=True, required=False, default="", max_length=4000)
 
 
+class SubmitInput(serializers.Serializer):
+    confirm_missing = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Needed when core documents are missing (or none is uploaded): the caller knows the window can "
+                  "then only send a correction notice or reject.")
+
+
 class ReasonInput(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
@@ -321,10 +328,12 @@ class ApprovalCaseViewSet(viewsets.ViewSet):
         services.case_update_form(actor=request.user, case=case, form_data=data["form_data"])
         return self._detail(request, pk)
 
-    @extend_schema(request=None, responses=CaseDetailOutput)
+    @extend_schema(request=SubmitInput, responses=CaseDetailOutput)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        services.case_submit(actor=request.user, case=self._case(request, pk, move="submit"))
+        case = self._case(request, pk, move="submit")
+        services.case_submit(actor=request.user, case=case,
+                             missing_confirmed=_valid(SubmitInput, request)["confirm_missing"])
         return self._detail(request, pk)
 
     @extend_schema(request=None, responses=CaseDetailOutput)

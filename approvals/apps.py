@@ -33,7 +33,9 @@ class ApprovalsConfig(AppConfig):
                         ("approvals/reviews", "approvals.apis.ItemReviewViewSet", "item-review")],
             gate_conditions=gates.GATE_CONDITIONS,
             deadline_ladders=["approvals.deadlines.REVIEW_LADDER"],
+            instruction_targets={"approvals.ApprovalCase": "approvals.instructions.case_holders",
+                                 "approvals.ItemReview": "approvals.instructions.review_holders"},
             home_cards=[HomeCard("approvals", "approvals/home/_card.html", home.home_context, order=20)],
-            urls=[("approvals/", "approvals.urls")],
+            urls=[("approvals/", "approvals.urls"), ("verify/", "approvals.verify_urls")],
             demo="approvals.demo.seed",
         )

@@ -51,8 +51,34 @@ def _backdate(case: ApprovalCase, workdays_ago: int) -> None:
 @transaction.atomic
 def seed() -> dict:
     catalogue_seed()
-    if ApprovalCase.objects.exists():
-        return {"approval_cases": ApprovalCase.objects.count()}
+    if not ApprovalCase.objects.exists():
+        _seed_owner_cases()
+    _seed_land_use_under_review()
+    return {"approval_cases": ApprovalCase.objects.count()}
+
+
+def _seed_land_use_under_review() -> None:
+    """7. 环湖大堤 · 立项用地规划许可, applied for by 浙水水利水电 (`owner2`): accepted 5 working days ago, every item
+    running and green — 发改's project approval in review by `reviewer`, the rest pending — so the 发改, 自然资源
+    and 生态环境 reviewers find it in their queues. Its own check: added to a demo seeded before it existed."""
+    project = Project.objects.filter(name="环湖大堤（浙江段）后续工程").first()
+    applicant = User.objects.filter(username="owner2").first()
+    if project is None or applicant is None or ApprovalCase.objects.filter(
+            project=project, stage=ApprovalStage.LAND_USE_PLANNING).exists():
+        return
+    form = {**FORM, "scale": "加固堤防 64.3 公里，新建、改建闸站 12 座", "location": "浙江省湖州市", "contact": "沈国平",
+            "phone": "13800000002"}
+    case = services.case_create(actor=applicant, project=project, stage=ApprovalStage.LAND_USE_PLANNING, form_data=form)
+    _upload_all(case, applicant)
+    services.case_submit(actor=applicant, case=case)
+    services.case_accept(actor=User.objects.get(username="staff"), case=case)
+    _backdate(case, 5)
+    approval = case.reviews.get(item__code="LY01")
+    services.review_start(actor=User.objects.get(username="reviewer"), review=approval)
+
+
+def _seed_owner_cases() -> None:
+    """Cases 1–6, all of 之江交通 (`owner`)."""
     owner = User.objects.get(username="owner")  # 钱立群, 之江交通建设投资有限公司 (建设单位)
     staff = User.objects.get(username="staff")
     hangwen = Project.objects.get(name="杭温高速铁路义乌至温州段")
@@ -101,16 +127,15 @@ def seed() -> dict:
     waiting = services.case_create(actor=owner, project=huhang, stage=ApprovalStage.COMPLETION_ACCEPTANCE,
                                    form_data=FORM)
     _upload_all(waiting, owner, skip=1)
-    services.case_submit(actor=owner, case=waiting)
+    services.case_submit(actor=owner, case=waiting, missing_confirmed=True)
 
     # 5. 金义东 · 施工许可: one correction notice listing everything missing.
     correcting = services.case_create(actor=owner, project=jinyi, stage=ApprovalStage.CONSTRUCTION_PERMIT,
                                       form_data=FORM)
     _upload_all(correcting, owner, skip=2)
-    services.case_submit(actor=owner, case=correcting)
+    services.case_submit(actor=owner, case=correcting, missing_confirmed=True)
     services.case_request_correction(actor=staff, case=correcting, items=[
         "缺少施工合同（须加盖双方公章）", "缺少监理合同", "资金到位证明金额与总投资不符，请补充银行出具的证明"])
 
     # 6. 杭温高铁 · 施工许可: a draft the owner is still preparing.
     services.case_create(actor=owner, project=hangwen, stage=ApprovalStage.CONSTRUCTION_PERMIT, form_data=FORM)
-    return {"approval_cases": ApprovalCase.objects.count()}

@@ -87,6 +87,24 @@ class CommitmentForm(forms.Form):
                 if name.startswith("due_") and value}
 
 
+class SubmitForm(forms.Form):
+    """Submitting to the window. With core documents missing (services.SubmissionGaps.needs_confirmation) the
+    applicant ticks `confirm_missing`; otherwise the form has no field and the button submits at once."""
+
+    def __init__(self, *args, gaps, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.gaps = gaps
+        if gaps.needs_confirmation:
+            self.fields["confirm_missing"] = forms.BooleanField(
+                label=_("Submit anyway: I know that %(missing)s of %(total)s required documents are missing") % {
+                    "missing": len(gaps.missing), "total": gaps.required},
+                error_messages={"required": _("Confirm that you submit with %(missing)s documents missing.") % {
+                    "missing": len(gaps.missing)}})
+
+    def confirmed(self) -> bool:
+        return bool(self.cleaned_data.get("confirm_missing"))
+
+
 class CorrectionForm(forms.Form):
     items = forms.CharField(label=_("What is missing"), widget=forms.Textarea(attrs={"rows": 6}), max_length=5000,
                             help_text=_("One item per line. List everything in this one notice (一次性告知)."))

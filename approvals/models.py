@@ -205,6 +205,10 @@ class ApprovalCase(VoidableModel):
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
     permit_number = models.CharField(_("permit number"), max_length=40, blank=True)
     permit_pdf = models.FileField(_("permit"), upload_to="permits/%Y/", blank=True)
+    verification_code = models.CharField(
+        _("verification code"), max_length=40, blank=True, editable=False,
+        help_text=_("Random, unguessable code of the public page that confirms the permit (set when issued)."),
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -219,6 +223,8 @@ class ApprovalCase(VoidableModel):
             ),
             models.UniqueConstraint(fields=["permit_number"], condition=~models.Q(permit_number=""),
                                     name="permit_number_unique"),
+            models.UniqueConstraint(fields=["verification_code"], condition=~models.Q(verification_code=""),
+                                    name="permit_verification_code_unique"),
         ]
 
     def __str__(self) -> str:

@@ -3,7 +3,8 @@ on one case or item never both succeed), records its audit event and notifies wh
 
 import datetime
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from portal.accounts.models import Role, User
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record, audit_record_create
 from portal.core import fsm, policy, uploads, workdays
-from portal.core.errors import ApplicationError
+from portal.core.errors import ApplicationError, ErrorCode
 from portal.core.services import lock, today, users_with_role
 from portal.notifications.services import notify
 
@@ -33,9 +34,10 @@ from .models import (
     JointReview,
     RequiredDocument,
     ReviewState,
-    stage_documents,  # noqa: F401  (part of the services' reads: the stage's required documents)
+    stage_documents,
     stage_items,
 )
+from .permits import verification_code_new
 
 DECISIONS = ("approve", "approve_with_conditions", "reject", "request_correction")
 UPLOAD_STATES = (CaseState.DRAFT, CaseState.CORRECTION_REQUESTED, *ACCEPTED_STATES)
@@ -60,6 +62,59 @@ def _members(org_id: int, role: str | None = None) -> list[User]:
 
 def missing_documents(case: ApprovalCase) -> list[RequiredDocument]:
     return case.missing_documents()
+
+
+@dataclass(frozen=True)
+class SubmissionGaps:
+    """The stage's required documents a submission lacks (no current upload), of `required` in all."""
+
+    missing: list[RequiredDocument]
+    required: int
+
+    @property
+    def core(self) -> list[RequiredDocument]:
+        return [d for d in self.missing if d.is_core]
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """Core documents missing (or nothing uploaded at all): the window may not accept such an application,
+        not even with deficiency (容缺受理 needs every core document) — it can only send the one correction
+        notice or reject. The applicant may still submit (行政许可法 art. 32: the window decides and tells what
+        is missing), but confirms it. Missing non-core documents alone only warn: they may be promised."""
+        return bool(self.core) or (self.required > 0 and len(self.missing) == self.required)
+
+
+def submission_gaps(case: ApprovalCase) -> SubmissionGaps:
+    documents = list(stage_documents(case.stage))
+    present = set(case.documents.filter(superseded=False).values_list("required_document_id", flat=True))
+    return SubmissionGaps([d for d in documents if d.pk not in present], len(documents))
+
+
+def upload_locks(case: ApprovalCase, documents: Iterable[RequiredDocument]) -> dict[int, str]:
+    """The documents (of `documents`) of which the applicant may not upload a new version now, each with the
+    reason. Before submission and during the window's correction (case state correction_requested) nothing is
+    locked. Once the case is accepted, what the departments review or approved is locked, except the documents
+    of an item whose department requested a correction, and a document promised by an open commitment."""
+    documents = list(documents)
+    if case.state in (CaseState.DRAFT, CaseState.CORRECTION_REQUESTED):
+        return {}
+    if case.state not in ACCEPTED_STATES:
+        reason = _("Documents cannot be added while the case is “%(state)s”.") % {"state": case.get_state_display()}
+        return {d.pk: reason for d in documents}
+    reviews = {r.item_id: r for r in case.reviews.all()}
+    promised = set(case.commitments.filter(state=CommitmentState.OPEN).values_list("required_document_id",
+                                                                                  flat=True))
+    locks = {}
+    for doc in documents:
+        review = reviews.get(doc.item_id)
+        if doc.pk in promised or (review is not None and review.state == ReviewState.CORRECTION_REQUESTED):
+            continue
+        locks[doc.pk] = _(
+            "Locked: the item “%(item)s” is “%(state)s”. A new version can only be uploaded when the department "
+            "requests a correction, or to fulfil a commitment.") % {
+            "item": doc.item.name,
+            "state": review.get_state_display() if review is not None else case.get_state_display()}
+    return locks
 
 
 # ----------------------------------------------------------------------------------------------- application
@@ -123,6 +178,14 @@ def document_upload(*, actor: User, case: ApprovalCase, required_document: Requi
     if required_document is not None and required_document.item.stage != case.stage:
         raise ApplicationError(_("This document does not belong to the case's stage."),
                                {"required_document": [_("Select a valid choice.")]})
+    if required_document is not None:
+        locked = upload_locks(case, [required_document]).get(required_document.pk)
+    elif case.state in ACCEPTED_STATES:
+        locked = _("After acceptance only a document the department asks for, or a promised one, can be added.")
+    else:
+        locked = None
+    if locked:  # before anything is stored
+        raise ApplicationError(locked, {"file": [locked]}, code=ErrorCode.INVALID_TRANSITION)
     # The approvals' own limit (APPROVALS_MAX_UPLOAD_BYTES) if set, else the portal's (UPLOAD_MAX_BYTES).
     checked = uploads.validate_upload(upload, max_bytes=getattr(settings, "APPROVALS_MAX_UPLOAD_BYTES", None))
     previous = CaseDocument.objects.filter(case=case, required_document=required_document).order_by("-version")
@@ -151,9 +214,24 @@ def document_upload(*, actor: User, case: ApprovalCase, required_document: Requi
 
 
 @transaction.atomic
-def case_submit(*, actor: User, case: ApprovalCase) -> ApprovalCase:
+def case_submit(*, actor: User, case: ApprovalCase, missing_confirmed: bool = False) -> ApprovalCase:
+    """Submit to the window. With core documents missing (or none uploaded) the applicant must confirm
+    (`missing_confirmed`): the window can then only send a correction notice or reject (SubmissionGaps)."""
     case = _lock(case)
-    _transition(case, "submit", actor=actor)
+    refusal = case.workflow.refusal(case, "submit", actor)
+    if refusal is not None:  # state, permission and form first: "confirm" is no answer to "not yours"
+        raise refusal.error()
+    gaps = submission_gaps(case)
+    if gaps.needs_confirmation and not missing_confirmed:
+        raise ApplicationError(
+            _("%(missing)s of %(total)s required documents are missing, among them: %(docs)s. Without the core "
+              "documents the window can only send a correction notice or reject the application. Confirm that "
+              "you submit anyway.") % {"missing": len(gaps.missing), "total": gaps.required,
+                                       "docs": "、".join(d.name for d in (gaps.core or gaps.missing))},
+            {"confirm_missing": [_("Confirm that you submit with %(missing)s documents missing.") % {
+                "missing": len(gaps.missing)}]})
+    _transition(case, "submit", actor=actor, reason=_("submitted with %(missing)s documents missing") % {
+        "missing": len(gaps.missing)} if gaps.missing else "")
     now = timezone.now()
     case.submitted_at = now
     case.first_submitted_at = case.first_submitted_at or now
@@ -389,7 +467,8 @@ def _complete_if_done(case: ApprovalCase, *, actor: User) -> None:
     prefix = {"land_use_planning": "LY", "engineering_planning": "GC", "construction_permit": "SG",
               "completion_acceptance": "JG"}[case.stage]
     case.permit_number = f"{prefix}{case.completed_on:%Y}{case.pk:07d}"
-    case.save(update_fields=["state", "completed_on", "permit_number", "updated_at"])
+    case.verification_code = verification_code_new()  # the public page /verify/<code>/, the QR code on the PDF
+    case.save(update_fields=["state", "completed_on", "permit_number", "verification_code", "updated_at"])
     from .tasks import render_permit
 
     transaction.on_commit(lambda: render_permit.delay(case.pk))

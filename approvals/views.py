@@ -44,6 +44,7 @@ from .forms import (
     MinutesForm,
     RequiredDocumentForm,
     ReviewDecisionForm,
+    SubmitForm,
 )
 from .models import (
     ACCEPTED_STATES,
@@ -130,6 +131,8 @@ class CaseMove:
     form: Callable[..., forms.Form] | None
     run: Callable[[Any, ApprovalCase, forms.Form | None], Any]
     done: str
+    # When the form page is needed (None: always, if there is a form); otherwise the button posts at once.
+    form_needed: Callable[[ApprovalCase], bool] | None = None
 
 
 def _commitment_form(case, data=None) -> CommitmentForm:
@@ -137,7 +140,12 @@ def _commitment_form(case, data=None) -> CommitmentForm:
 
 
 def _correction_form(case, data=None) -> CorrectionForm:
-    return CorrectionForm(data)
+    """一次性告知: the notice starts from what the portal knows is missing, one document a line."""
+    return CorrectionForm(data, initial={"items": "\n".join(d.name for d in services.missing_documents(case))})
+
+
+def _submit_form(case, data=None) -> SubmitForm:
+    return SubmitForm(data, gaps=services.submission_gaps(case))
 
 
 def _reason_form(case, data=None) -> ReasonForm:
@@ -145,7 +153,7 @@ def _reason_form(case, data=None) -> ReasonForm:
 
 
 def _submit(user, case, form):
-    return services.case_submit(actor=user, case=case)
+    return services.case_submit(actor=user, case=case, missing_confirmed=form.confirmed())
 
 
 def _accept(user, case, form):
@@ -170,7 +178,8 @@ def _halt(user, case, form):
 
 
 CASE_MOVES: dict[str, CaseMove] = {
-    "submit": CaseMove(None, _submit, gettext_lazy("Submitted to the bureau service window.")),
+    "submit": CaseMove(_submit_form, _submit, gettext_lazy("Submitted to the bureau service window."),
+                       form_needed=lambda case: services.submission_gaps(case).needs_confirmation),
     "accept": CaseMove(None, _accept, gettext_lazy("Accepted: every item went to its department.")),
     "accept_with_deficiency": CaseMove(_commitment_form, _accept_with_deficiency,
                                        gettext_lazy("Accepted with deficiency: the commitments are recorded.")),
@@ -182,19 +191,26 @@ CASE_MOVES: dict[str, CaseMove] = {
 }
 
 
+def _form_needed(move: str, case: ApprovalCase) -> bool:
+    spec = CASE_MOVES.get(move)
+    return bool(spec and spec.form and (spec.form_needed is None or spec.form_needed(case)))
+
+
 def _document_rows(case: ApprovalCase, may_upload: bool, bound_upload) -> tuple[list, list]:
-    """[(required document, its versions newest first, an upload form or None)], and the uploads that answer
-    no required document."""
+    """[(required document, its versions newest first, an upload form or None, why it is locked or "")], and
+    the uploads that answer no required document. A locked document (services.upload_locks) has no form."""
     versions = defaultdict(list)
     for doc in case.documents.select_related("uploaded_by"):  # ordered by document, newest version first
         versions[doc.required_document_id].append(doc)
     upload_id, upload_form = bound_upload or (None, None)
+    required_documents = list(stage_documents(case.stage))
+    locks = services.upload_locks(case, required_documents) if may_upload else {}
     rows = []
-    for required in stage_documents(case.stage):
-        form = None
-        if may_upload:
+    for required in required_documents:
+        form, locked = None, locks.get(required.pk, "")
+        if may_upload and not locked:
             form = upload_form if required.pk == upload_id else DocumentUploadForm(auto_id=f"id_doc{required.pk}_%s")
-        rows.append((required, versions.get(required.pk, []), form))
+        rows.append((required, versions.get(required.pk, []), form, locked))
     return rows, versions.get(None, [])
 
 
@@ -204,16 +220,20 @@ def _case_context(request, case: ApprovalCase, **bound) -> dict:
     user, today = request.user, timezone.localdate()
     may_edit = policy.can(user, "edit", case)
     may_schedule = policy.can(user, "schedule_joint_review", case)
-    documents, other_documents = _document_rows(case, may_edit and case.state in services.UPLOAD_STATES,
-                                                bound.get("upload"))
+    may_upload = may_edit and case.state in services.UPLOAD_STATES
+    documents, other_documents = _document_rows(case, may_upload, bound.get("upload"))
     sittings = list(case.joint_reviews.select_related("organizer").prefetch_related("attendees__organization"))
     minutes_id, minutes_form = bound.get("minutes", (None, None))
-    moves = move_buttons(services.case_moves(user, case),
+    case_moves = services.case_moves(user, case)
+    # The applicant about to submit sees what is missing (also while the form still blocks the button).
+    gaps = services.submission_gaps(case) if any(m.name == "submit" for m in case_moves) else None
+    moves = move_buttons(case_moves,
                          lambda name: reverse("approvals:case-move", args=[case.pk, name]) if name in CASE_MOVES
-                         else None, with_form=[n for n, m in CASE_MOVES.items() if m.form])
+                         else None, with_form=[m.name for m in case_moves if _form_needed(m.name, case)])
     form_editable = may_edit and case.state in (CaseState.DRAFT, CaseState.CORRECTION_REQUESTED)
     return {
-        "case": case, "moves": moves,
+        "case": case, "moves": moves, "submission_gaps": gaps if gaps and gaps.missing else None,
+        "upload_column": may_upload,
         "form_fields": [(ApplicationForm.base_fields[k].label, case.form_data.get(k)) for k in ApplicationForm.FIELDS],
         "application_form": bound.get("application_form") or (
             ApplicationForm(initial=ApplicationForm.initial_for(case)) if form_editable else None),

@@ -29,7 +29,8 @@ class ProjectOutput(serializers.Serializer):
     phase = serializers.CharField()
     stage = serializers.CharField()
     stage_display = ChoiceLabelField(Stage.choices, source="stage")
-    total_investment = serializers.DecimalField(max_digits=16, decimal_places=2)
+    total_investment = serializers.DecimalField(max_digits=16, decimal_places=2,
+                                                help_text="In yuan (元), two places; the pages show 10k yuan (万元)")
     planned_start = serializers.DateField()
     planned_finish = serializers.DateField()
     owner_id = serializers.IntegerField()
@@ -56,7 +57,9 @@ class ProjectInput(serializers.Serializer):
     level = serializers.ChoiceField(choices=ProjectLevel.choices)
     stage = serializers.ChoiceField(choices=Stage.choices, default=Stage.PROPOSAL,
                                     help_text="Only when registering; afterwards the stage moves through its gate.")
-    total_investment = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=0)
+    total_investment = serializers.DecimalField(
+        max_digits=16, decimal_places=2, min_value=0,
+        help_text="In yuan (元), two places — not 10k yuan (万元), the unit the pages take and show")
     planned_start = serializers.DateField(required=False, allow_null=True)
     planned_finish = serializers.DateField(required=False, allow_null=True)
     owner = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.active())

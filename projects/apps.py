@@ -33,9 +33,11 @@ class ProjectsConfig(AppConfig):
             },
             periodic_tasks={
                 "feasibility overdue opinions": {"task": "projects.feasibility.notify_overdue_opinions",
-                                                 "every": 24 * 60 * 60},
+                                                 "every": 24 * 60 * 60,
+                                                 "label": _("Reminders of overdue feasibility opinions")},
                 # Daily, but each owner hears once a month (due by the 10th) and once more if late: keyed notices.
-                "monthly progress reminders": {"task": "projects.progress.remind_unreported", "every": 24 * 60 * 60},
+                "monthly progress reminders": {"task": "projects.progress.remind_unreported", "every": 24 * 60 * 60,
+                                               "label": _("Reminders of unreported monthly progress")},
             },
             audit_labels={"gate_documents": _("Documents"), "gate_confirmations": _("Gate confirmations"),
                           "members": _("Members")},
@@ -50,6 +52,7 @@ class ProjectsConfig(AppConfig):
             ],
             # The default stage-gate checklist after every migrate: a production install has it without the demo.
             post_migrate=[seed_after_migrate],
+            instruction_targets={"projects.Project": "projects.instructions.project_holders"},
             urls=[("projects/", "projects.urls")],
             demo="projects.demo.seed",
             scale="projects.scale.seed",

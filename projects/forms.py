@@ -5,17 +5,23 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.models import Organization, OrganizationKind, Role, User
 from portal.core.models import Region
+from portal.core.money import WanField
 
 from .models import ParticipantRole, Phase, Project, ProjectLevel, ProjectType, Stage
+from .widgets import RegionPicker
 
 
 class ProjectForm(forms.ModelForm):
     owner = forms.ModelChoiceField(
         label=_("owner"), queryset=Organization.objects.active().filter(kind=OrganizationKind.OWNER)
     )
+    # Typed in 万元 as every list shows it (the model and the API keep 元); the 元 value is shown beside it.
+    total_investment = WanField(label=_("Total investment (10k yuan)"))
+    # Picked by name from the GB/T 2260 list (projects/widgets.py); the field still holds the six-digit codes.
     region_codes = forms.CharField(
-        label=_("regions"), required=False,
-        help_text=_("Six-digit division codes (GB/T 2260), separated by spaces or commas, e.g. 330100 330200"),
+        label=_("regions"), required=False, widget=RegionPicker(attrs={"placeholder": "330100 330106"}),
+        help_text=_("Type a city or county name (or its six-digit GB/T 2260 code) and pick it from the list; "
+                    "without scripts, type the codes separated by spaces."),
     )
 
     class Meta:

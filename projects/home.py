@@ -82,6 +82,6 @@ def home_context(user: User, role: str | None, today: datetime.date) -> dict:
         context["serious_risks"] = live_serious_risks(user=user)
     if role == Role.DEPARTMENT_REVIEWER:
         context["pending_opinions"] = opinion_queue(user=user).count()
-    elif role == Role.CONTRACTOR and user.organization_id:
+    elif role in (Role.CONTRACTOR, Role.INSPECTOR) and user.organization_id:  # a testing agency owes tasks too
         context["owed"] = owed_counts(user=user)
     return context

@@ -64,6 +64,7 @@ def test_the_api_router_has_every_declared_route():
             continue
         declared |= {(prefix, basename) for prefix, _viewset, basename in plugin.api_routes}
     assert declared == {("organizations", "organization"), ("notifications", "notification"),
+                        ("instructions", "instruction"),
                         ("approvals/cases", "approval-case"), ("approvals/reviews", "item-review")}
     assert declared <= registered
     # the projects' routes come from a function: the project list and each part's routes
@@ -119,7 +120,8 @@ def test_an_approval_permit_declared_by_approvals_still_blocks_the_gate():
 
 def test_home_cards_are_declared_by_the_apps_not_the_dashboard():
     names = [card.name for plugin in plugins.declared().values() for card in plugin.home_cards]
-    assert names == ["projects.figures", "projects.breakdown", "projects.activity", "projects.latest", "approvals"]
+    assert names == ["instructions", "projects.figures", "projects.breakdown", "projects.activity",
+                     "projects.latest", "approvals"]
 
 
 def test_every_apps_declared_pages_are_included_under_its_prefix():

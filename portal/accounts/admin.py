@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from portal.audit.models import AuditAction
@@ -7,7 +9,34 @@ from portal.audit.services import audit_record, audit_record_create
 from portal.core.admin import AuditedAdmin, ReadOnlyAdmin, form_changes
 
 from . import services
-from .models import CreditStandingChange, Organization, User
+from .models import CreditStandingChange, Organization, Role, User
+
+ORG_GROUP_PREFIX = "org:"  # services.organization_create: each organisation's own group
+
+
+def group_label(group: Group) -> str:
+    """A group as an administrator reads it: a role's label (“Bureau staff”, not bureau_staff), or the
+    organisation an “org:” group stands for."""
+    if group.name in Role.values:
+        return str(Role(group.name).label)
+    if group.name.startswith(ORG_GROUP_PREFIX):
+        return _("Organisation: %(name)s") % {"name": group.name.removeprefix(ORG_GROUP_PREFIX)}
+    return group.name
+
+
+class RoleListFilter(admin.SimpleListFilter):
+    """Filter people by role, listed by label, instead of by raw group names."""
+
+    title = _("role")
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return Role.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Role.values:
+            return queryset.filter(groups__name=self.value())
+        return queryset
 
 
 @admin.register(Organization)
@@ -36,10 +65,23 @@ class CreditStandingChangeAdmin(ReadOnlyAdmin):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ("username", "full_name", "organization", "email", "is_active", "is_org_head")
-    list_filter = ("is_active", "groups", "is_org_head")
+    list_display = ("username", "full_name", "organization", "roles", "email", "is_active", "is_org_head")
+    list_filter = ("is_active", RoleListFilter, "is_org_head")
     search_fields = ("username", "full_name", "email")
     list_select_related = ("organization",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description=_("roles"))
+    def roles(self, obj: User) -> str:
+        return "、".join(group_label(g) for g in obj.groups.all() if g.name in Role.values) or "—"
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "groups" and formfield is not None:
+            formfield.label_from_instance = group_label
+        return formfield
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Personal info"), {"fields": ("full_name", "email", "phone", "title", "organization", "is_org_head",
@@ -66,3 +108,17 @@ class UserAdmin(BaseUserAdmin):
         user = form.instance
         roles = [g.name for g in user.groups.all() if not g.name.startswith("org:")]
         services.user_set_roles(actor=request.user, user=user, roles=roles, reason="admin")
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(BaseGroupAdmin):
+    """Groups with what they stand for: a role's label, or the organisation an “org:” group belongs to."""
+
+    list_display = ("name", "label")
+
+    @admin.display(description=_("meaning"))
+    def label(self, obj: Group) -> str:
+        return group_label(obj)

@@ -40,7 +40,7 @@ def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str
         if name in NEVER_AUDITED:
             continue
         field = cast("models.Field[Any, Any]", obj._meta.get_field(name))  # `names` are concrete fields
-        if field.is_relation and field.many_to_one:
+        if field.is_relation and (field.many_to_one or field.one_to_one):
             related = getattr(obj, field.name) if getattr(obj, field.attname) is not None else None
             out[name] = str(related) if related is not None else None
         else:

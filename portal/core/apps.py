@@ -9,12 +9,16 @@ class CoreConfig(AppConfig):
     verbose_name = "核心"
 
     def portal_plugin(self):
+        from django.conf import settings
+        from django.utils.translation import gettext_lazy as _
+
         from .plugins import Plugin
 
         return Plugin(periodic_tasks={
-            "portal heartbeat": {"task": "core.heartbeat", "every": 60},
+            "portal heartbeat": {"task": "core.heartbeat", "every": 60, "label": _("Worker heartbeat")},
             # every workflow's deadlines (portal.core.deadlines): warnings, escalations, the daily digests
-            "deadline scan": {"task": "core.deadline_scan", "every": 15 * 60},
+            "deadline scan": {"task": "core.deadline_scan", "every": settings.DEADLINE_SCAN_SECONDS,
+                              "label": _("Deadline scan (warnings, escalations, digests)")},
         })
 
     def ready(self) -> None:

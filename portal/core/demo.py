@@ -62,6 +62,15 @@ USERS = [
     ("builder2", "孙海涛", "浙中建工集团有限公司", [Role.CONTRACTOR], "项目经理", False),
     ("supervisor", "冯建明", "正衡工程监理有限公司", [Role.CONTRACTOR], "总监理工程师", False),
     ("inspector", "孙立", "衡正工程检测有限公司", [Role.INSPECTOR], "检测工程师", False),
+    # Every department a demo case or feasibility review reaches has a reviewer; 住建, which holds the overdue
+    # item, also a head (the deadline scan escalates overdue items to the department head). 水利 and 交通 have one
+    # reviewer each, who heads the department's review office and so receives its escalations too.
+    ("zjt_reviewer", "黄志华", "浙江省住房和城乡建设厅", [Role.DEPARTMENT_REVIEWER], "建筑市场监管处审查员", False),
+    ("zjt_head", "蒋卫东", "浙江省住房和城乡建设厅", [Role.DEPARTMENT_REVIEWER], "建筑市场监管处处长", True),
+    ("slt_reviewer", "徐文涛", "浙江省水利厅", [Role.DEPARTMENT_REVIEWER], "水土保持处处长", True),
+    ("jtt_reviewer", "方建伟", "浙江省交通运输厅", [Role.DEPARTMENT_REVIEWER], "建设管理处处长", True),
+    # The owner (建设单位) of the water projects, applicant of the land-use case under review (approvals/demo.py).
+    ("owner2", "沈国平", "浙水水利水电开发有限公司", [Role.CONTRACTOR], "工程部经理", True),
 ]
 
 

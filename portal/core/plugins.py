@@ -7,7 +7,8 @@ first of the portal's apps to be ready, after every model is loaded — and wire
 - `policies`: the access policies of the app's models (`ObjectPolicy` instances, or dotted paths of modules whose
   `POLICIES` are registered — a module may have none). One policy per model: a second one is an `ImproperlyConfigured` at start-up.
 - `role_permissions`: {role: [“app_label.codename”, …]} held by each role group (synced after every migrate).
-- `periodic_tasks`: {name: {"task": registered task name, "every": seconds}} (django-celery-beat, after migrate).
+- `periodic_tasks`: {name: {"task": registered task name, "every": seconds, "label": what /status/ calls it
+  (a lazy translation; optional)}} (django-celery-beat, after migrate).
 - `audit_labels`: labels of recorded changes that are not model fields (the history pages).
 - `api_routes`: a function `register(router)` (or its dotted path), or (prefix, viewset or its dotted path,
   basename) triples, for /api/v1/.
@@ -16,6 +17,9 @@ first of the portal's apps to be ready, after every model is loaded — and wire
 - `post_migrate`: functions connected to `post_migrate` for the app (seeding reference data).
 - `deadline_ladders`: the escalation ladders of the app's workflows (`portal.core.deadlines.EscalationLadder`s
   or their dotted paths), climbed by the one deadline scan.
+- `instruction_targets`: {"app_label.ModelName": holders(obj) -> portal.instructions.targets.Holders (or its dotted
+  path)}: the app's models a leader may write an instruction (批示) on, and who holds one on each object
+  (`portal.instructions`). A model declared twice is an `ImproperlyConfigured` at start-up.
 - `urls`: (prefix, dotted path of a URLconf module) pairs of the app's pages, included by portal/urls.py under
   `prefix` (“projects/”); the module's `app_name` is the namespace its URL names are reversed in.
 - `demo`: a function `seed() -> {name: count}` (or its dotted path) that adds the app's demo data on top of the
@@ -81,6 +85,7 @@ class Plugin:
     home_cards: Sequence[HomeCard] = ()
     post_migrate: Sequence[Callable[..., None]] = ()
     deadline_ladders: Sequence[Any] = ()
+    instruction_targets: Mapping[str, str | Callable[[Any], Any]] = field(default_factory=dict)
     urls: Sequence[tuple[str, str]] = ()
     demo: str | Callable[[], Counts | None] | None = None
     scale: str | Callable[[Any], None] | None = None
@@ -89,6 +94,7 @@ class Plugin:
 
 _plugins: dict[str, Plugin] = {}
 _gate_conditions: dict[str, Callable[[Any], Any]] = {}
+_instruction_targets: dict[str, str | Callable[[Any], Any]] = {}
 
 
 def declared() -> dict[str, Plugin]:
@@ -127,7 +133,7 @@ def _wire(config: AppConfig, plugin: Plugin) -> None:
     for name, spec in plugin.periodic_tasks.items():
         if name in PERIODIC_TASKS:
             raise ImproperlyConfigured(f"{config.name}: the periodic task {name!r} is declared twice")
-        PERIODIC_TASKS[name] = {"task": spec["task"], "every": spec["every"]}
+        PERIODIC_TASKS[name] = {"task": spec["task"], "every": spec["every"], "label": spec.get("label")}
     PSEUDO_FIELD_LABELS.update(plugin.audit_labels)
     for key, evaluate in plugin.gate_conditions.items():
         if key in _gate_conditions:
@@ -137,6 +143,11 @@ def _wire(config: AppConfig, plugin: Plugin) -> None:
 
     for ladder in plugin.deadline_ladders:
         deadlines.register(import_string(ladder) if isinstance(ladder, str) else ladder)
+    for label, holders in plugin.instruction_targets.items():
+        key = apps.get_model(label)._meta.label_lower  # an unknown model stops the start-up here
+        if key in _instruction_targets:
+            raise ImproperlyConfigured(f"{config.name}: the instruction target {label!r} is declared twice")
+        _instruction_targets[key] = holders
     for i, receiver in enumerate(plugin.post_migrate):
         post_migrate.connect(receiver, sender=config, dispatch_uid=f"{config.label}.portal_plugin.{i}")
 
@@ -184,6 +195,11 @@ def scale_counters() -> list[Callable[[], Counts]]:
 def gate_conditions() -> dict[str, Callable[[Any], Any]]:
     """{condition key: evaluator} declared by the apps."""
     return dict(_gate_conditions)
+
+
+def instruction_targets() -> dict[str, Callable[[Any], Any]]:
+    """{"app_label.modelname" (lower case): holders(obj)} of every model an instruction may be written on."""
+    return {label: _function(holders) for label, holders in _instruction_targets.items()}
 
 
 def home_cards(*, user: User, role: str | None, today: datetime.date) -> dict[str, list[tuple[HomeCard, dict]]]:

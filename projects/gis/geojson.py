@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_POSITIONS = 50_000
@@ -470,16 +470,29 @@ def _inside_point(rings: list[list[Position]]) -> Position:
     return [round((left + right) / 2, DECIMALS), round(y, DECIMALS)]
 
 
+def type_label(kind: str) -> str:
+    """A GeoJSON type as the reader's language names it (点, 线, 面…; the English page keeps the GeoJSON names)."""
+    labels = {
+        "Point": pgettext("geometry type", "Point"), "LineString": pgettext("geometry type", "LineString"),
+        "Polygon": pgettext("geometry type", "Polygon"), "MultiPoint": pgettext("geometry type", "MultiPoint"),
+        "MultiLineString": pgettext("geometry type", "MultiLineString"),
+        "MultiPolygon": pgettext("geometry type", "MultiPolygon"),
+        COLLECTION: pgettext("geometry type", "GeometryCollection"),
+    }
+    return labels.get(kind, kind)
+
+
 def summary(geometry: Geometry | None) -> str | None:
-    """One line for the history and the page: "Point 120.1523, 30.2741" or "LineString, 37 positions"."""
+    """One line for the history and the page, the type named in the reader's language: "Point 120.1523, 30.2741"
+    or "LineString, 37 positions" (点 120.1523, 30.2741 / 线，37个坐标点)."""
     if geometry is None:
         return None
     if geometry["type"] == "Point":
         lon, lat = geometry["coordinates"][:2]
-        return f"Point {lon:.5f}, {lat:.5f}"
-    kind = geometry["type"]
-    if kind == COLLECTION:
-        kind = f"{COLLECTION} ({', '.join(m['type'] for m in geometry['geometries'])})"
+        return f"{type_label('Point')} {lon:.5f}, {lat:.5f}"
+    kind = type_label(geometry["type"])
+    if geometry["type"] == COLLECTION:
+        kind = f"{kind} ({', '.join(type_label(m['type']) for m in geometry['geometries'])})"
     n = position_count(geometry)
     return ngettext("%(type)s, %(n)s position", "%(type)s, %(n)s positions", n) % {"type": kind, "n": f"{n:,}"}
 

@@ -73,6 +73,7 @@ def map_config() -> dict:
             "location": str(_("Location tab")), "loading": str(_("Loading the projects…")),
             "failed": str(_("The projects could not be loaded: %(reason)s")),
             "drawn": str(_("%(n)s projects on the map")), "none": str(_("No project with a location matches.")),
+            "zoom_in": str(_("Zoom in")), "zoom_out": str(_("Zoom out")),
         },
     }
 

@@ -67,7 +67,7 @@ class FeasibilityReview(VoidableModel):
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="feasibility_reviews")
     title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(pgettext_lazy("feasibility review", "description"), blank=True)
     state = models.CharField(_("state"), max_length=20, choices=FeasibilityState.choices, default=FeasibilityState.OPEN,
                              db_index=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -34,6 +34,10 @@ class MonthlyProgress(TimeStampedModel):
     # version it was based on (0 for a month that has no row yet).
     version = models.PositiveIntegerField(default=1)
 
+    # Amounts in 元 that the history shows in 万元, under a label without the unit (portal.core templatetags).
+    audit_money_fields = {"planned_investment": _("planned investment"),
+                          "completed_investment": _("investment completed")}
+
     class Meta:
         ordering = ["project", "month"]
         verbose_name = _("monthly progress")

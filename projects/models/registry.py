@@ -121,6 +121,8 @@ class Project(VoidableModel):
     location = models.JSONField(_("location"), null=True, blank=True)
 
     objects = ProjectQuerySet.as_manager()
+    # Amounts in 元 that the history shows in 万元, under a label without the unit (portal.core templatetags).
+    audit_money_fields = {"total_investment": _("Total investment")}
 
     class Meta:
         ordering = ["-created_at", "-id"]

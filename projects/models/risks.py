@@ -76,7 +76,7 @@ class Risk(VoidableModel):
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="risks")
     title = models.CharField(_("title"), max_length=200)
     category = models.CharField(_("category"), max_length=30, choices=RiskCategory.choices, db_index=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(pgettext_lazy("risk", "description"), blank=True)
     likelihood = models.PositiveSmallIntegerField(_("likelihood"), validators=[MinValueValidator(1),
                                                                               MaxValueValidator(5)])
     impact = models.PositiveSmallIntegerField(_("impact"), validators=[MinValueValidator(1), MaxValueValidator(5)])

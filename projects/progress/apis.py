@@ -88,7 +88,8 @@ class MonthlyProgressOutput(serializers.Serializer):
 class PlanMonthInput(serializers.Serializer):
     month = MonthField()
     # Text or number: the service checks it and names the month of a refused value.
-    planned_investment = serializers.CharField(allow_blank=True)
+    planned_investment = serializers.CharField(
+        allow_blank=True, help_text="In yuan (元), two places — not 10k yuan (万元), the unit the pages take")
     version = serializers.IntegerField(required=False, min_value=0,
                                        help_text="The month's version you were shown (0: no row yet); "
                                                  "a month changed since refuses the whole plan")
@@ -100,7 +101,9 @@ class ProgressPlanInput(serializers.Serializer):
 
 class ProgressReportInput(serializers.Serializer):
     month = MonthField()
-    completed_investment = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=0)
+    completed_investment = serializers.DecimalField(
+        max_digits=16, decimal_places=2, min_value=0,
+        help_text="In yuan (元), two places — not 10k yuan (万元), the unit the pages take")
     physical_progress = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     version = serializers.IntegerField(required=False, min_value=0,
@@ -114,7 +117,7 @@ class ProgressCorrectInput(ProgressReportInput):
 
 class PlanYearMonthOutput(serializers.Serializer):
     month = serializers.CharField()
-    planned_investment = serializers.DecimalField(max_digits=16, decimal_places=2)
+    planned_investment = serializers.DecimalField(max_digits=16, decimal_places=2, help_text="In yuan (元)")
     version = serializers.IntegerField()
 
 

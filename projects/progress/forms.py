@@ -1,5 +1,6 @@
-"""Forms of monthly progress. Amounts are typed in 万元 (as the pages show them) and handed to the services
-in 元; the services check everything again, for the API."""
+"""Forms of monthly progress. Amounts are typed in 万元 (as the pages show them; portal.core.money.WanField,
+which shows the 元 value beside the field) and handed to the services in 元; the services check everything
+again, for the API."""
 
 import datetime
 from decimal import Decimal
@@ -8,9 +9,9 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from .figures import month_add, wan_to_yuan
+from portal.core.money import WanField
 
-WAN = {"max_digits": 16, "decimal_places": 6}
+from .figures import month_add
 
 
 class PartForm(forms.Form):
@@ -40,13 +41,8 @@ class PlanYearForm(PartForm):
         self.year = year
         self.months = [datetime.date(year, m, 1) for m in range(1, 13)]
         for month in self.months:
-            self.fields[f"{month:%Y-%m}"] = forms.DecimalField(
-                label=_("%(year)s-%(month)02d") % {"year": year, "month": month.month}, min_value=Decimal("0"),
-                required=False, **WAN,
-                error_messages={"min_value": _("The amount cannot be negative."),
-                                "invalid": _("Enter a number.")},
-                widget=forms.NumberInput(attrs={"step": "any", "min": "0", "inputmode": "decimal"}),
-            )
+            self.fields[f"{month:%Y-%m}"] = WanField(
+                label=_("%(year)s-%(month)02d") % {"year": year, "month": month.month}, required=False)
 
     def clean(self):
         data = super().clean()
@@ -63,14 +59,12 @@ class PlanYearForm(PartForm):
 
     def plans(self) -> dict[datetime.date, Decimal]:
         """The months in 元 (an empty field is a plan of 0)."""
-        return {m: wan_to_yuan(self.cleaned_data.get(f"{m:%Y-%m}") or Decimal("0")) for m in self.months}
+        return {m: self.cleaned_data.get(f"{m:%Y-%m}") or Decimal("0.00") for m in self.months}
 
 
 class ReportForm(PartForm):
     month = month_field(label=_("month"))
-    completed_investment = forms.DecimalField(
-        label=_("investment completed in the month (10k yuan)"), min_value=Decimal("0"), **WAN,
-        error_messages={"min_value": _("The amount cannot be negative.")})
+    completed_investment = WanField(label=_("investment completed in the month (10k yuan)"))
     physical_progress = forms.DecimalField(
         label=_("cumulative physical progress (%)"), min_value=Decimal("0"), max_value=Decimal("100"),
         max_digits=5, decimal_places=2, help_text=_("At the end of the month, for the whole project"))
@@ -80,7 +74,7 @@ class ReportForm(PartForm):
 
     def service_kwargs(self) -> dict:
         d = self.cleaned_data
-        return {"month": d["month"], "completed_investment": wan_to_yuan(d["completed_investment"]),
+        return {"month": d["month"], "completed_investment": d["completed_investment"],
                 "physical_progress": d["physical_progress"], "note": d.get("note", ""), "version": d.get("version")}
 
 
@@ -95,7 +89,7 @@ class CorrectForm(ReportForm):
 
     def service_kwargs(self) -> dict:
         d = self.cleaned_data
-        return {"completed_investment": wan_to_yuan(d["completed_investment"]),
+        return {"completed_investment": d["completed_investment"],
                 "physical_progress": d["physical_progress"], "note": d.get("note", ""), "version": d["version"],
                 "reason": d["reason"]}
 

@@ -15,15 +15,10 @@ from projects.selectors import project_for
 
 from ..models import MonthlyProgress
 from . import exports, selectors, services
-from .figures import TEN_THOUSAND, month_start
+from .figures import month_start
 from .forms import CorrectForm, OverviewFilterForm, PlanYearForm, ReportForm, default_plan_year
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _wan_input(amount) -> str:
-    """元 → 万元 as a form shows it: exact, without trailing zeros or exponent."""
-    return f"{(amount / TEN_THOUSAND).normalize():f}"
 
 
 @login_required
@@ -52,7 +47,7 @@ def progress_plan(request, pk: int):
     if not 2000 <= year <= 2100:
         raise Http404
     rows, stamp = selectors.plan_year(project=project, year=year)
-    initial = {"stamp": stamp, **{f"{m:%Y-%m}": _wan_input(r.planned_investment) for m, r in rows.items()}}
+    initial = {"stamp": stamp, **{f"{m:%Y-%m}": r.planned_investment for m, r in rows.items()}}
     form = PlanYearForm(request.POST or None, year=year, initial=initial)
     return form_submit(
         request, form,
@@ -91,7 +86,7 @@ def progress_correct(request, pk: int, year: int, month: int):
     if row is None:
         raise Http404
     form = CorrectForm(request.POST or None, initial={
-        "completed_investment": _wan_input(row.completed_investment), "physical_progress": row.physical_progress,
+        "completed_investment": row.completed_investment, "physical_progress": row.physical_progress,
         "note": row.note, "version": row.version})
     return form_submit(
         request, form,

@@ -3,6 +3,7 @@ from io import BytesIO
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
@@ -21,7 +22,7 @@ def risks_xlsx(risks) -> bytes:
     header = [capfirst(str(h)) for h in (
         _("project code"), _("project name"), _("title"), _("category"), _("likelihood"), _("impact"), _("score"),
         _("band"), _("status"), _("responsible organisation"), _("risk owner"), _("mitigation"), _("next review"),
-        _("closed at"), _("closing note"), _("description"))]
+        _("closed at"), _("closing note"), pgettext("risk", "description"))]
     bold = Font(bold=True)
     ws.append([_cell(ws, h, font=bold) for h in header])
     categories, statuses, bands = dict(RiskCategory.choices), dict(RiskStatus.choices), dict(RiskBand.choices)

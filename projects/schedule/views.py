@@ -60,6 +60,7 @@ def gantt(request, pk: int):
             "milestone": _("Milestone"), "open": _("Open the task"), "empty": _("No tasks in this schedule yet."),
             "failed": _("The schedule could not be loaded; reload the page."), "drawn": _("%(n)s tasks drawn."),
             "not_in_baseline": _("not in the baseline"),
+            "late_count": _("Late tasks: %(n)s"), "show_bar": _("Show this task on the chart"),
         },
     })
 

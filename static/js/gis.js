@@ -99,10 +99,17 @@
     const opts = { color: "#9fb3c8", weight: 0.6, opacity: 0.6, interactive: false, pmIgnore: true, className: "gis-graticule" };
     for (let lon = 70; lon <= 140; lon += 1) L.polyline([[0, lon], [60, lon]], opts).addTo(map);
     for (let lat = 0; lat <= 60; lat += 1) L.polyline([[lat, 70], [lat, 140]], opts).addTo(map);
+    // The city labels have a pane of their own above the project shapes and markers (overlay 400, markers 600),
+    // under the tooltips and popups, and take no clicks: a project drawn on a city never hides its name, and
+    // the name never takes the project's click. The name sits just below the city's point (gis.css), so a
+    // project marker on that point stays visible too.
+    const pane = map.createPane("gis-labels");
+    pane.style.zIndex = "625";
+    pane.style.pointerEvents = "none";
     (config.cities || []).forEach((city) => {
       const p = shift.point(city.point);
       L.marker([p[1], p[0]], {
-        interactive: false, keyboard: false, pmIgnore: true,
+        pane: "gis-labels", interactive: false, keyboard: false, pmIgnore: true,
         icon: L.divIcon({ className: "gis-city", html: el("span", { text: city.name }), iconSize: null }),
       }).addTo(map);
     });
@@ -111,7 +118,9 @@
   function createMap(container, config) {
     const shift = displayShift(config);
     const center = shift.point(config.center);
-    const map = L.map(container, { center: [center[1], center[0]], zoom: config.zoom, maxZoom: config.tiles.max_zoom, zoomSnap: 0.5 });
+    const map = L.map(container, { center: [center[1], center[0]], zoom: config.zoom, maxZoom: config.tiles.max_zoom, zoomSnap: 0.5, zoomControl: false });
+    // Leaflet's own control says "Zoom in/out"; ours speaks the page's language (its title is also its aria-label).
+    L.control.zoom({ zoomInTitle: config.labels.zoom_in, zoomOutTitle: config.labels.zoom_out }).addTo(map);
     if (config.tiles.url) {
       const opts = { maxZoom: config.tiles.max_zoom, attribution: config.tiles.attribution || "" };
       if (config.tiles.subdomains) opts.subdomains = config.tiles.subdomains;
@@ -274,6 +283,10 @@
     map.pm.addControls({
       position: "topleft", drawMarker: false, drawCircle: false, drawText: false, cutPolygon: false, rotateMode: false,
       drawCircleMarker: true, drawPolyline: true, drawPolygon: true, drawRectangle: true, editMode: true, dragMode: true, removalMode: true,
+    });
+    // Geoman titles each tool's box, not its button: give the buttons those names too (screen readers, GB/T 37668).
+    container.querySelectorAll(".leaflet-pm-toolbar .button-container[title] > a").forEach((button) => {
+      button.setAttribute("aria-label", button.parentElement.getAttribute("title"));
     });
     function changed() {
       state.textContent = form.dataset.unsaved;

@@ -282,7 +282,8 @@ def test_upload_adds_versions_listed_newest_first(en, owner):
     versions = CaseDocument.objects.filter(case=draft, required_document=required)
     assert sorted(versions.values_list("version", "superseded")) == [(1, True), (2, False)]
     page = client.get(draft.get_absolute_url())
-    (doc, listed, form), *_ = [row for row in page.context["documents"] if row[0].pk == required.pk]
+    (doc, listed, form, locked), *_ = [row for row in page.context["documents"] if row[0].pk == required.pk]
+    assert form is not None and locked == ""  # a draft: nothing is locked
     assert [v.version for v in listed] == [2, 1]
     assert versions.get(version=2).sha256[:12] in html(page)
 
@@ -303,7 +304,9 @@ def test_case_moves_through_the_page_and_a_refused_move_shows_its_message(en, ow
     assert [t.name for t in page.context["moves"]] == ["submit"]
     assert page.context["application_form"] is not None  # editable in draft
 
-    assert owner_client.post(f"/approvals/{draft.pk}/moves/submit/").status_code == 302
+    # Nothing uploaded: submitting asks for a confirmation first (test_submit_with_missing_documents_...).
+    assert owner_client.post(f"/approvals/{draft.pk}/moves/submit/").status_code == 400
+    assert owner_client.post(f"/approvals/{draft.pk}/moves/submit/", {"confirm_missing": "on"}).status_code == 302
     draft.refresh_from_db()
     assert draft.state == CaseState.SUBMITTED
 
@@ -396,11 +399,17 @@ def test_reviewer_queue_shows_only_the_departments_items(en, reviewer, owner, st
     assert mine and others.exists()
     client = en(reviewer)
 
+    # the department's running items: this case's and those the demo leaves waiting for 发改 (环湖大堤's land use)
+    running = set(ItemReview.objects.filter(department=reviewer.organization, state__in=[
+        ReviewState.PENDING, ReviewState.IN_REVIEW]).values_list("pk", flat=True))
+    assert mine < running
+
     open_rows = client.get("/approvals/queue/").context["rows"]
-    assert {row.review.pk for row in open_rows} == mine
+    assert {row.review.pk for row in open_rows} == running
     assert {row.review.department_id for row in open_rows} == {reviewer.organization_id}
     assert [row.review.due_on for row in open_rows] == sorted(row.review.due_on for row in open_rows)
-    assert {row.light for row in open_rows} == {"amber", "red"}  # 20 and 10 working days, 18 used
+    # 20 and 10 working days, 18 used
+    assert {row.light for row in open_rows if row.review.pk in mine} == {"amber", "red"}
 
     every = client.get("/approvals/queue/", {"show": "all"}).context["rows"]
     assert {row.review.department_id for row in every} == {reviewer.organization_id}
@@ -538,7 +547,11 @@ def test_home_pages_show_the_approvals_card_of_each_role(en, staff, leader, revi
             CaseState.ACCEPTED_WITH_DEFICIENCY]).count()
     case = accepted_case(owner, staff, Project.objects.get(name=HANGSHAOTAI), workdays_ago=18)
     rows = en(reviewer).get("/").context["review_rows"]
-    assert {row.review.case_id for row in rows} == {case.pk} and rows[0].light == "red"
+    # this case's items, and those of the demo's case waiting for 发改 (环湖大堤's land use); the red one first
+    assert {row.review.case_id for row in rows} == set(ItemReview.objects.filter(
+        department=reviewer.organization, state__in=[ReviewState.PENDING, ReviewState.IN_REVIEW]).values_list(
+        "case_id", flat=True)) and case.pk in {row.review.case_id for row in rows}
+    assert rows[0].light == "red" and rows[0].review.case_id == case.pk
     owner_rows = en(owner).get("/").context["case_rows"]
     assert {c.pk for c, _, _ in owner_rows} == set(ApprovalCase.objects.filter(
         applicant=owner.organization, state__in=[CaseState.SUBMITTED, CaseState.CORRECTION_REQUESTED,

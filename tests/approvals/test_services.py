@@ -159,7 +159,7 @@ def test_no_deficiency_acceptance_for_a_dishonest_applicant(owner, project, staf
 
 def test_core_documents_are_required_for_deficiency_acceptance(owner, project, staff):
     case = new_case(owner, project, upload=None)
-    services.case_submit(actor=owner, case=case)
+    services.case_submit(actor=owner, case=case, missing_confirmed=True)
     with pytest.raises(ApplicationError, match="Core documents are missing"):
         services.case_accept_with_deficiency(actor=staff, case=case, commitments={})
 

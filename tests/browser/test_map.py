@@ -50,6 +50,23 @@ def test_the_map_draws_every_project_and_opens_a_popup(page, screenshots_dir):
     drawn = set(page.locator("path.gis-project").evaluate_all("nodes => nodes.map(n => n.dataset.project)"))
     assert drawn == {str(pk) for pk in located.values_list("pk", flat=True)}
     expect(page.locator(".gis-city")).to_have_count(11)
+    # The city names are drawn above the projects, in a pane that takes no clicks, and a project marker on a
+    # city's point leaves its name uncovered.
+    labels = page.evaluate("""() => {
+      const pane = document.querySelector('.leaflet-gis-labels-pane'), css = getComputedStyle(pane);
+      const markers = getComputedStyle(document.querySelector('.leaflet-marker-pane')).zIndex;
+      const overlay = getComputedStyle(document.querySelector('.leaflet-overlay-pane')).zIndex;
+      return {inPane: pane.querySelectorAll('.gis-city').length, z: +css.zIndex, markers: +markers,
+              overlay: +overlay, events: css.pointerEvents};
+    }""")
+    assert labels["inPane"] == 11 and labels["events"] == "none", labels
+    assert labels["z"] > labels["markers"] > labels["overlay"], labels
+    # Each name starts below its city's point (the icon's corner), clear of a point marker's radius (7px).
+    covered = page.evaluate("""() => [...document.querySelectorAll('.gis-city')].filter((icon) => {
+      const point = icon.getBoundingClientRect().top, name = icon.firstElementChild.getBoundingClientRect();
+      return name.top - point < 8.5;
+    }).map((icon) => icon.textContent)""")
+    assert covered == [], covered
     expect(page.get_by_test_id("unlocated-count")).to_have_text(
         str(Project.objects.active().filter(location__isnull=True).count()))
 

@@ -411,8 +411,8 @@ def test_the_api_runs_a_review_from_opening_to_conclusion(en, staff, reviewer, p
 
 # ------------------------------------------------------------------------------------------- the daily task
 def test_the_daily_task_tells_each_overdue_opinions_reviewers_once(staff, project, fgw, zrzy):
-    assert PERIODIC_TASKS["feasibility overdue opinions"] == {
-        "task": "projects.feasibility.notify_overdue_opinions", "every": 86400}
+    spec = PERIODIC_TASKS["feasibility overdue opinions"]
+    assert (spec["task"], spec["every"]) == ("projects.feasibility.notify_overdue_opinions", 86400)
     review = open_review(staff, project, fgw, zrzy)
     late = review.opinions.get(department=fgw)
     set_due(late, in_days(-1))

@@ -315,7 +315,7 @@ def test_the_owner_reports_through_the_page_and_a_negative_amount_is_shown_on_th
     response = client.post(url, {"month": f"{start:%Y-%m}", "completed_investment": "-3", "physical_progress": "2",
                                  "version": "0"})
     assert response.status_code == 200
-    assert "The amount cannot be negative." in response.content.decode()
+    assert "Investment completed in the month (10k yuan) cannot be negative." in response.content.decode()
     assert state(project) == before
     response = client.post(url, {"month": f"{start:%Y-%m}", "completed_investment": "1234.5678",
                                  "physical_progress": "2", "note": "开工", "version": "0"})
@@ -335,7 +335,8 @@ def test_the_plan_page_refuses_a_bad_month_and_names_it(project, owner, client_f
     before = state(project)
     html = client.post(url, data).content.decode()
     assert f"Nothing was saved. Check the planned investment of: {start.year}-05、{start.year}-09." in html
-    assert "The amount cannot be negative." in html and "Enter a number." in html
+    assert f"{start.year}-05 cannot be negative." in html
+    assert f"{start.year}-09: enter a number in 10k yuan, for example 12.5 (= 125,000 yuan)." in html
     assert state(project) == before
     data[f"{start.year}-05"], data[f"{start.year}-09"] = "150", ""
     assert client.post(url, data).status_code == 302
