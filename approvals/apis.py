@@ -14,7 +14,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from portal.core import fsm, policy, workdays
-from portal.core.apis import ChoiceLabelField, MoveOutput, Pagination
+from portal.core.apis import ChoiceLabelField, MoveOutput, Pagination, moves_of
 from portal.core.uploads import PlainNameMultiPartParser, file_response
 from projects.models import Project
 
@@ -139,9 +139,7 @@ class CaseDetailOutput(CaseOutput):
         return bool(obj.permit_pdf)
 
     def _moves(self, obj) -> list[fsm.Move]:
-        if "_moves" not in self.context:
-            self.context["_moves"] = services.case_moves(self.context["request"].user, obj)
-        return self.context["_moves"]
+        return moves_of(self, obj, services.case_moves)
 
     def get_allowed_moves(self, obj) -> list[str]:
         return [m.name for m in self._moves(obj) if m.enabled]
@@ -166,9 +164,7 @@ class ReviewDetailOutput(QueueReviewOutput):
                                               "enabled or with the reason it is not (as the page's buttons).")
 
     def _moves(self, obj) -> list[fsm.Move]:
-        if "_moves" not in self.context:
-            self.context["_moves"] = services.review_moves(self.context["request"].user, obj)
-        return self.context["_moves"]
+        return moves_of(self, obj, services.review_moves)
 
     def get_allowed_moves(self, obj) -> list[str]:
         return [m.name for m in self._moves(obj) if m.enabled]

@@ -107,3 +107,13 @@ def ping_view() -> Callable:
         return Response({"user": request.user.pk, "time": timezone.now().isoformat()})
 
     return ping
+
+
+def moves_of(serializer: serializers.Serializer, obj, compute: Callable) -> list:
+    """The workflow moves of `obj` for the request's user, `compute(user, obj)` called once per object however
+    many fields of the serializer (allowed_moves, moves, may_…) read them, and never shared between objects."""
+    cache = serializer.context.setdefault("_moves", {})
+    key = (type(obj), obj.pk)
+    if key not in cache:
+        cache[key] = compute(serializer.context["request"].user, obj)
+    return cache[key]

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from portal.accounts.models import Organization
 from portal.core import fsm, policy
-from portal.core.apis import ChoiceLabelField, MoveOutput, Pagination
+from portal.core.apis import ChoiceLabelField, MoveOutput, Pagination, moves_of
 from projects.models import (
     FeasibilityOpinion,
     FeasibilityReview,
@@ -50,6 +50,10 @@ class FeasibilityOpinionOutput(serializers.Serializer):
     def get_light(self, obj) -> str:
         return obj.light(self.context.get("today") or services.today())
 
+
+
+def fsm_available(user, obj) -> list[fsm.Move]:
+    return fsm.available(obj, user)
 
 class FeasibilityReviewOutput(serializers.Serializer):
     id = serializers.IntegerField()
@@ -99,12 +103,11 @@ class FeasibilityOpinionDetailOutput(FeasibilityQueueOpinionOutput):
     moves = serializers.SerializerMethodField(help_text="The caller's moves, each enabled or with the reason.")
 
     def get_may_give(self, obj) -> bool:
-        return any(m.name == "give" and m.enabled for m in self.get_moves(obj, as_moves=True))
+        return any(m.name == "give" and m.enabled for m in moves_of(self, obj, fsm_available))
 
     @extend_schema_field(MoveOutput(many=True))
-    def get_moves(self, obj, as_moves: bool = False):
-        moves = fsm.available(obj, self.context["request"].user)
-        return moves if as_moves else [m.as_dict() for m in moves]
+    def get_moves(self, obj) -> list[dict]:
+        return [m.as_dict() for m in moves_of(self, obj, fsm_available)]
 
 
 # -------------------------------------------------------------------------------------------------- input

@@ -140,19 +140,20 @@ def opinion_detail(request, pk: int):
             lambda data: services.opinion_give(actor=request.user, opinion=opinion, conclusion=data["conclusion"],
                                                opinion_text=data["opinion"], conditions=data["conditions"]),
             success=_("Your department's opinion is recorded."), redirect_to=opinion.get_absolute_url(),
-            template="projects/feasibility/opinion.html", context=_opinion_context(request, opinion, may_give),
+            template="projects/feasibility/opinion.html", context=_opinion_context(request, opinion, give),
         )
-    return render(request, "projects/feasibility/opinion.html", {"form": form, **_opinion_context(request, opinion,
-                                                                                                     may_give)})
+    return render(request, "projects/feasibility/opinion.html", {"form": form, **_opinion_context(request, opinion, give)})
 
 
-def _opinion_context(request, opinion: FeasibilityOpinion, may_give: bool) -> dict:
+def _opinion_context(request, opinion: FeasibilityOpinion, give: fsm.Move | None) -> dict:
+    """`give`: the user's "give" move on the opinion (None: not theirs), enabled or with its reason."""
     left = opinion.days_left(timezone.localdate())
     project = opinion.review.project
-    give = next((m for m in fsm.available(opinion, request.user) if m.name == "give"), None)
     return {
         "opinion": opinion, "review": opinion.review, "project": project, "regions": project.regions.all(),
-        "may_give": may_give, "give_refused": give.reason if give is not None and not give.enabled else "", "light": opinion.light(timezone.localdate()), "left": left,
+        "may_give": give is not None and give.enabled,
+        "give_refused": give.reason if give is not None and not give.enabled else "",
+        "light": opinion.light(timezone.localdate()), "left": left,
         "overdue_by": -left if left is not None and left < 0 else 0,
         "may_see_project": policy.can(request.user, "view", project),
     }
