@@ -11,8 +11,9 @@ sent/completed/lost; exits 1 when a task is lost, the worker did not come back o
 Environment: SOAK_MINUTES (60), SOAK_POLL_SECONDS (3), SOAK_VISIBILITY_TIMEOUT (300: how long a task a killed
 worker had taken waits before Redis hands it out again, found by a scan every 100 s; the embedded default is 20 min,
 shortened here so those come back within the run), SOAK_KEEP=1 keeps the temporary var dir.
-Tasks are acknowledged after they run (acks_late): one the worker finished just before the SIGKILL but had not yet
-acknowledged runs again after the restart; every task is idempotent, and the marker counts its deliveries.
+Tasks are acknowledged after they run (acks_late), and the task ledger (portal.core.taskledger) records each one:
+a task the killed worker finished but had not acknowledged is delivered again and skipped; one the broker lost is
+sent again by the ledger sweep. The marker counts its runs: each must have run exactly once.
 """
 
 import os
@@ -119,7 +120,7 @@ def main() -> int:
 
     sys.path.insert(0, str(ROOT))
     django.setup()
-    from portal.core.models import Heartbeat
+    from portal.core.models import Heartbeat, TaskRecord
     from portal.core.tasks import probe
 
     sent: list[str] = []
@@ -176,6 +177,9 @@ def main() -> int:
     scans = len(re.findall(r"Task core\.deadline_scan\[[^\]]+\] succeeded", worker_log))
     restarts = len(re.findall(r"exited: worker \(terminated by SIGKILL", sup_log))
     other_exits = [line for line in sup_log.splitlines() if "exited:" in line and "SIGKILL" not in line]
+    ledger = list(TaskRecord.objects.filter(name="core.probe").values_list("args", "resends", "deliveries"))
+    resent = sorted(a[0] for a, r, _ in ledger if r and a and a[0] in set(sent))
+    skipped = sum(max(0, d - 1) for _, _, d in ledger)
     lost = [k for k in sent if k not in done]
     twice = [k for k in sent if done.get(k, 0) > 1]
     polls = poller.ok + poller.failed
@@ -187,7 +191,7 @@ def main() -> int:
     except subprocess.TimeoutExpired:
         os.killpg(stack.pid, signal.SIGKILL)
 
-    ok = not lost and len([k for k in kills if k["new"]]) == 2 and poller.failed == 0
+    ok = not lost and not twice and len([k for k in kills if k["new"]]) == 2 and poller.failed == 0
     print(
         "\n==> Soak result\n"
         f"duration:           {MINUTES:g} min (deadline scan every 60 s: {scans} ran, drain included)\n"
@@ -196,8 +200,10 @@ def main() -> int:
         + ", ".join(f"{k['back_s']:.1f} s" for k in kills) + "\n"
         f"other exits:        {len(other_exits)}\n"
         f"tasks sent:         {len(sent)}\n"
-        f"tasks completed:    {len([k for k in sent if k in done])} (one row each; delivered twice, the first run's "
-        f"acknowledgement lost with the killed worker: {len(twice)})\n"
+        f"tasks completed:    {len([k for k in sent if k in done])} (one row each; ran twice: {len(twice)})\n"
+        f"ledger re-sends:    {len(resent)} (tasks no worker took, sent again by the ledger sweep"
+        + (": " + ", ".join(resent[:10]) if resent else "") + ")\n"
+        f"deliveries skipped: {skipped} (a second delivery of a task already run, skipped by the ledger)\n"
         f"tasks lost:         {len(lost)}\n"
         f"result:             {'PASS' if ok else 'FAIL'}",
         flush=True,

@@ -6,19 +6,22 @@ import json
 import os
 import signal
 import time
+from datetime import timedelta
 
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core import mail
+from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from kombu import Connection
 
 from portal.celery import app
 from portal.core import embedded_redis
-from portal.core.models import Heartbeat
+from portal.core.models import Heartbeat, TaskRecord, TaskState
 from portal.core.schedule import PERIODIC_TASKS
+from portal.core.taskledger import claim, figures, lease_seconds, sweep
 from portal.core.tasks import heartbeat, probe
 
 EMBEDDED = embedded_redis.broker_url(settings.VAR_DIR) == settings.CELERY_BROKER_URL
@@ -149,3 +152,63 @@ def test_the_probe_counts_each_delivery():
 
 def test_the_deadline_scan_interval_comes_from_the_settings():
     assert PERIODIC_TASKS["deadline scan"]["every"] == settings.DEADLINE_SCAN_SECONDS
+
+
+def probe_runs(key: str) -> int:
+    return Heartbeat.objects.filter(name=key).values_list("runs", flat=True).first() or 0
+
+
+@pytest.mark.celery_worker
+def test_a_task_the_broker_lost_is_sent_again_by_the_ledger_and_a_second_delivery_is_skipped(broker, demo_db):
+    """What bench/soak.py saw once in 440: a message handed to a worker at the instant it was killed is gone from
+    the broker. The ledger still has the task as sent; its sweep sends it again, and it runs exactly once."""
+    app.conf.task_always_eager = False
+    try:
+        sent = probe.delay("probe-lost")
+        record = TaskRecord.objects.get(pk=sent.id)
+        assert (record.name, record.args, record.state, record.queue) == ("core.probe", ["probe-lost"], "sent",
+                                                                          "default")
+        with app.connection_for_write() as conn:
+            assert conn.default_channel.queue_purge("default") >= 1  # the broker loses it
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            time.sleep(1)
+            assert probe_runs("probe-lost") == 0
+            assert sweep(now=timezone.now())["resent"] == 0  # not yet: it may still be on its way
+            assert sweep(now=timezone.now() + timedelta(minutes=3))["resent"] == 1
+            assert wait_for(lambda: probe_runs("probe-lost") == 1)
+            probe.apply_async(("probe-lost",), task_id=sent.id)  # delivered again, as after a worker restart
+            assert wait_for(lambda: TaskRecord.objects.get(pk=sent.id).deliveries == 2)
+            time.sleep(0.3)
+    finally:
+        app.conf.task_always_eager = True
+    record.refresh_from_db()
+    assert probe_runs("probe-lost") == 1
+    assert (record.state, record.resends, record.deliveries) == (TaskState.DONE, 1, 2)
+    assert record.started_at and record.finished_at >= record.started_at
+
+
+@pytest.mark.django_db
+def test_the_ledger_gives_up_after_its_re_sends_and_forgets_finished_tasks(settings):
+    now = timezone.now()
+    settings.TASK_LEDGER_MAX_RESENDS = 2
+    TaskRecord.objects.create(task_id="gone", name="core.probe", args=["x"], sent_at=now, due_at=now, resends=2)
+    TaskRecord.objects.create(task_id="old", name="core.probe", sent_at=now - timedelta(days=30),
+                              due_at=now - timedelta(days=30), state=TaskState.DONE,
+                              finished_at=now - timedelta(days=8))
+    TaskRecord.objects.create(task_id="recent", name="core.probe", sent_at=now, due_at=now, state=TaskState.DONE,
+                              finished_at=now)
+    assert sweep(now=now + timedelta(hours=1)) == {"resent": 0, "lost": 1, "pruned": 1}
+    assert dict(TaskRecord.objects.values_list("task_id", "state")) == {"gone": "lost", "recent": "done"}
+    assert figures()["lost"] == 1
+
+
+@pytest.mark.django_db
+def test_a_claimed_task_is_not_claimed_again_until_its_lease_runs_out(settings):
+    now = timezone.now()
+    TaskRecord.objects.create(task_id="t1", name="core.probe", sent_at=now, due_at=now)
+    assert claim("t1") is True
+    assert claim("t1") is False  # a second delivery while it runs
+    TaskRecord.objects.filter(pk="t1").update(started_at=now - timedelta(seconds=lease_seconds() + 1))
+    assert claim("t1") is True  # its worker died mid-run: the redelivery runs it
+    assert claim("unknown") is True  # sent before the ledger, or in a transaction not committed
+    assert TaskRecord.objects.get(pk="t1").deliveries == 3

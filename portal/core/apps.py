@@ -19,12 +19,14 @@ class CoreConfig(AppConfig):
             # every workflow's deadlines (portal.core.deadlines): warnings, escalations, the daily digests
             "deadline scan": {"task": "core.deadline_scan", "every": settings.DEADLINE_SCAN_SECONDS,
                               "label": _("Deadline scan (warnings, escalations, digests)")},
+            "task ledger sweep": {"task": "core.task_ledger_sweep", "every": 60,
+                                  "label": _("Task ledger (sends again tasks no worker took)")},
         })
 
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import plugins
+        from . import plugins, taskledger  # noqa: F401 — the ledger's publish signal
         from .schedule import sync_periodic_tasks
 
         plugins.load()  # every installed app's declaration, once (the models are all loaded by now)

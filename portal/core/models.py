@@ -114,3 +114,41 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.content_type_id}:{self.object_id} {self.get_rung_display()} {self.due_on}"
+
+
+class TaskState(models.TextChoices):
+    SENT = "sent", _("Waiting for a worker")
+    STARTED = "started", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+    LOST = "lost", _("Lost (gave up re-sending)")
+
+
+class TaskRecord(models.Model):
+    """One Celery task as sent, kept until a worker has finished it (portal.core.taskledger): a task the broker
+    lost (published at the instant a worker died) is sent again by the ledger sweep, and a second delivery of a
+    finished task is skipped, so every task runs to completion once."""
+
+    task_id = models.CharField(primary_key=True, max_length=64)
+    name = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(default=list)
+    kwargs = models.JSONField(default=dict)
+    queue = models.CharField(max_length=64, blank=True)
+    state = models.CharField(_("state"), max_length=8, choices=TaskState.choices, default=TaskState.SENT)
+    sent_at = models.DateTimeField(_("sent at"))
+    due_at = models.DateTimeField(help_text=_("When a worker should take it: the sending time, or its countdown."))
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    resends = models.PositiveSmallIntegerField(_("re-sent"), default=0)
+    deliveries = models.PositiveIntegerField(_("deliveries"), default=0,
+                                             help_text=_("How often a worker received it (duplicates included)."))
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        verbose_name = _("task record")
+        verbose_name_plural = _("task records")
+        indexes = [models.Index(fields=["state", "due_at"], name="core_taskrecord_state_due")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.task_id} {self.state}"

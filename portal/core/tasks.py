@@ -27,6 +27,14 @@ def deadline_scan() -> dict:
     return scan()
 
 
+@shared_task(name="core.task_ledger_sweep")
+def task_ledger_sweep() -> dict:
+    """Sends again the tasks no worker has taken (portal.core.taskledger)."""
+    from .taskledger import sweep
+
+    return sweep()
+
+
 @shared_task(name="core.probe")
 def probe(key: str) -> None:
     """Marks that a worker ran the call `key` (a Heartbeat row named after it, `runs` counting deliveries): what

@@ -219,6 +219,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_TASK_ACKS_LATE = True
+# The task ledger (portal.core.taskledger): re-send a task no worker took after this long (doubling each time), give
+# up after so many re-sends, forget finished tasks after so many days.
+TASK_LEDGER = env.bool("TASK_LEDGER", default=True)
+TASK_LEDGER_RESEND_SECONDS = env.int("TASK_LEDGER_RESEND_SECONDS", default=120)
+TASK_LEDGER_MAX_RESENDS = env.int("TASK_LEDGER_MAX_RESENDS", default=5)
+TASK_LEDGER_KEEP_DAYS = env.int("TASK_LEDGER_KEEP_DAYS", default=7)
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 15 * 60
