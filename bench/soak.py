@@ -18,34 +18,19 @@ sent again by the ledger sweep. The marker counts its runs: each must have run e
 
 import os
 import re
-import shutil
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from stack import Stack, log
+
 MINUTES = float(os.environ.get("SOAK_MINUTES", "60"))
 POLL = float(os.environ.get("SOAK_POLL_SECONDS", "3"))
 VISIBILITY = int(os.environ.get("SOAK_VISIBILITY_TIMEOUT", "300"))
 STEADY_EVERY = 10.0  # one marker task every 10 s
 BURST = 20  # markers sent just before each kill, and again while the worker is down
-
-
-def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S', time.gmtime())} UTC] {msg}", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class WebPoller(threading.Thread):
@@ -74,52 +59,17 @@ class WebPoller(threading.Thread):
 
 
 def main() -> int:
-    var = Path(tempfile.mkdtemp(prefix="portal-soak-"))
-    port = free_port()
-    env = dict(
-        os.environ,
-        PORTAL_VAR_DIR=str(var),
-        PORT=str(port),
-        DJANGO_SETTINGS_MODULE="portal.settings.local",
-        DEADLINE_SCAN_SECONDS="60",
-        CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY),
-    )
-    env.pop("CELERY_BROKER_URL", None)
-    env.pop("DATABASE_URL", None)
-    os.environ.update(env)
-    ctl = [str(ROOT / ".venv/bin/supervisorctl"), "-c", str(ROOT / "scripts/supervisord.conf")]
+    log(f"Starting the embedded stack (scripts/run.sh) for {MINUTES:g} minutes")
+    stack = Stack(DEADLINE_SCAN_SECONDS="60", CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY))
+    try:
+        stack.start()
+        return soak(stack)
+    finally:
+        stack.stop(keep=os.environ.get("SOAK_KEEP") == "1")
 
-    def worker_pid() -> int:
-        out = subprocess.run([*ctl, "pid", "worker"], capture_output=True, text=True, env=env).stdout.strip()
-        return int(out) if out.isdigit() and int(out) > 0 else 0
 
-    log(f"Starting the embedded stack (scripts/run.sh) on port {port}, var dir {var}, {MINUTES:g} minutes")
-    stack_log = open(var / "run.out", "w")  # noqa: SIM115
-    stack = subprocess.Popen(  # noqa: S603
-        ["bash", str(ROOT / "scripts/run.sh")], cwd=ROOT, env=env, stdout=stack_log, stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    started = time.monotonic()
-    while time.monotonic() - started < 600:
-        try:
-            urllib.request.urlopen(url, timeout=5)  # noqa: S310
-            break
-        except urllib.error.HTTPError:
-            break
-        except OSError:
-            if stack.poll() is not None:
-                log(f"run.sh exited with {stack.returncode}; see {var / 'run.out'}")
-                return 1
-            time.sleep(1)
-    while not worker_pid() and time.monotonic() - started < 660:
-        time.sleep(1)
-    log(f"Stack up after {time.monotonic() - started:.0f} s; worker pid {worker_pid()}")
-
-    import django
-
-    sys.path.insert(0, str(ROOT))
-    django.setup()
+def soak(stack: Stack) -> int:
+    stack.django()
     from portal.core.models import Heartbeat, TaskRecord
     from portal.core.tasks import probe
 
@@ -131,7 +81,7 @@ def main() -> int:
             probe.delay(key)
             sent.append(key)
 
-    poller = WebPoller(url)
+    poller = WebPoller(stack.url)
     poller.start()
     t0 = time.monotonic()
     duration = MINUTES * 60
@@ -145,20 +95,9 @@ def main() -> int:
         if kills_at and now >= kills_at[0]:
             kills_at.pop(0)
             send(BURST, f"before-kill{len(kills) + 1}")
-            old = worker_pid()
-            os.kill(old, signal.SIGKILL)
-            killed_at = time.monotonic()
-            log(f"SIGKILL worker pid {old}")
-            send(BURST, f"during-kill{len(kills) + 1}")  # the worker is down: these wait in Redis
-            new = 0
-            while time.monotonic() - killed_at < 120:
-                new = worker_pid()
-                if new and new != old:
-                    break
-                time.sleep(0.5)
-            back = time.monotonic() - killed_at
-            kills.append({"old": old, "new": new if new != old else 0, "back_s": back})
-            log(f"worker back as pid {new} after {back:.1f} s" if new and new != old else "worker NOT back")
+            kill = stack.kill_worker()
+            send(BURST, f"during-kill{len(kills) + 1}")  # the worker was down: these waited in Redis
+            kills.append(kill)
         time.sleep(0.5)
     log(f"Run over; waiting for the last tasks (up to {VISIBILITY + 300} s: tasks a killed worker had taken "
         "come back after the visibility timeout)")
@@ -172,8 +111,8 @@ def main() -> int:
     poller.stop.set()
     poller.join()
 
-    worker_log = (var / "log" / "worker.log").read_text(errors="replace")
-    sup_log = (var / "log" / "supervisord.log").read_text(errors="replace")
+    worker_log = stack.log_text("worker.log")
+    sup_log = stack.log_text("supervisord.log")
     scans = len(re.findall(r"Task core\.deadline_scan\[[^\]]+\] succeeded", worker_log))
     restarts = len(re.findall(r"exited: worker \(terminated by SIGKILL", sup_log))
     other_exits = [line for line in sup_log.splitlines() if "exited:" in line and "SIGKILL" not in line]
@@ -184,12 +123,6 @@ def main() -> int:
     twice = [k for k in sent if done.get(k, 0) > 1]
     polls = poller.ok + poller.failed
     uptime = 100.0 * poller.ok / polls if polls else 0.0
-
-    os.killpg(stack.pid, signal.SIGTERM)
-    try:
-        stack.wait(timeout=90)
-    except subprocess.TimeoutExpired:
-        os.killpg(stack.pid, signal.SIGKILL)
 
     ok = not lost and not twice and len([k for k in kills if k["new"]]) == 2 and poller.failed == 0
     print(
@@ -214,10 +147,6 @@ def main() -> int:
         print("other exits:\n  " + "\n  ".join(other_exits[:20]))
     if lost:
         print("lost: " + ", ".join(lost[:50]))
-    if os.environ.get("SOAK_KEEP") == "1":
-        print(f"var dir kept: {var}")
-    else:
-        shutil.rmtree(var, ignore_errors=True)
     return 0 if ok else 1
 
 

@@ -84,7 +84,7 @@ def test_periodic_tasks_are_declared_in_one_place_and_stored_in_the_database():
         assert stored[name].task == spec["task"]
         assert spec["task"] in app.tasks, f"{spec['task']} is scheduled but no worker would know it"
         assert stored[name].interval.every == spec["every"]
-    assert app.conf.beat_scheduler == "django_celery_beat.schedulers:DatabaseScheduler"
+    assert app.conf.beat_scheduler == "portal.core.beat:SingleBeatScheduler"
     assert app.conf.task_acks_late is True
 
 
@@ -212,3 +212,74 @@ def test_a_claimed_task_is_not_claimed_again_until_its_lease_runs_out(settings):
     assert claim("t1") is True  # its worker died mid-run: the redelivery runs it
     assert claim("unknown") is True  # sent before the ledger, or in a transaction not committed
     assert TaskRecord.objects.get(pk="t1").deliveries == 3
+
+
+@pytest.mark.celery_worker
+def test_a_second_beat_sends_nothing_while_the_first_holds_the_lock_and_takes_over_when_it_stops(
+        broker, transactional_db):
+    """Two schedulers as two `celery beat` processes would run them (each its own broker connection and lock
+    token), ticking alternately 100 times against a task due every second: one sends, the other never."""
+    from celery import signals
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    from portal.core.beat import LOCK_KEY, SingleBeatScheduler
+
+    every_second = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.SECONDS)
+    PeriodicTask.objects.create(name="beat lock probe", task="core.probe", args='["beat-lock"]',
+                                interval=every_second)
+    sends = {"first": 0, "second": 0}
+    ticking = {"by": None}
+
+    def count(sender=None, **kwargs):
+        if sender == "core.probe":
+            sends[ticking["by"]] += 1
+
+    signals.before_task_publish.connect(count)
+    app.conf.task_always_eager = False
+    first, second = SingleBeatScheduler(app=app, lazy=False), SingleBeatScheduler(app=app, lazy=False)
+    try:
+        first.hold_lock()  # the first started first
+        started = time.monotonic()
+        for _ in range(100):
+            for name, scheduler in (("first", first), ("second", second)):
+                ticking["by"] = name
+                scheduler.tick()
+            time.sleep(0.1)
+        elapsed = time.monotonic() - started
+        assert sends["second"] == 0
+        assert elapsed - 2 <= sends["first"] <= elapsed + 2  # about one a second: not two
+        assert first.holding and not second.holding
+
+        first.close()  # the first beat stops: the second takes over at its next tick
+        before = sends["first"]
+        started = time.monotonic()
+        for _ in range(30):
+            ticking["by"] = "second"
+            second.tick()
+            time.sleep(0.1)
+        elapsed = time.monotonic() - started
+        assert second.holding and sends["first"] == before
+        assert 1 <= sends["second"] <= elapsed + 2  # picked up where the first left off, no burst of catch-up
+    finally:
+        signals.before_task_publish.disconnect(count)
+        app.conf.task_always_eager = True
+        second.close()
+        with app.connection_for_write() as conn:
+            conn.default_channel.queue_purge("default")
+            conn.default_channel.client.delete(LOCK_KEY)
+
+
+@pytest.mark.django_db
+def test_the_status_page_shows_the_task_queue_from_the_ledger(en, staff, client_for, contractor):
+    now = timezone.now()
+    TaskRecord.objects.create(task_id="w1", name="core.probe", sent_at=now, due_at=now - timedelta(seconds=90))
+    TaskRecord.objects.create(task_id="w2", name="core.probe", sent_at=now, due_at=now)
+    TaskRecord.objects.create(task_id="r1", name="core.probe", sent_at=now, due_at=now, state=TaskState.STARTED)
+    TaskRecord.objects.create(task_id="l1", name="core.probe", sent_at=now, due_at=now, state=TaskState.LOST)
+    TaskRecord.objects.create(task_id="d1", name="core.probe", sent_at=now, due_at=now, state=TaskState.DONE)
+    html = en(staff).get("/status/").content.decode()
+    card = html.split('data-testid="task-ledger"', 1)[1].split("</section>", 1)[0]
+    assert '<dd data-testid="ledger-waiting">2（oldest 9' in card  # 90 s and counting
+    assert '<dd data-testid="ledger-running">1</dd>' in card
+    assert 'data-testid="ledger-lost" class="bad">1</dd>' in card
+    assert client_for(contractor).get("/status/").status_code == 403

@@ -24,6 +24,7 @@ def test_email_is_sent_once_however_often_the_task_runs(django_capture_on_commit
                       url="/projects/")
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [staff.email]
+    assert mail.outbox[0].extra_headers["Message-ID"] == f"<notification-{n.pk}@keyprojects.example.gov.cn>"
     assert "新问题已分派" in mail.outbox[0].subject and "请在5个工作日内办结" in mail.outbox[0].body
     assert send_notification_email.apply(args=[n.pk]).get() is False  # a retry sends nothing
     assert len(mail.outbox) == 1

@@ -57,7 +57,9 @@ def system_status(request: HttpRequest):
             last_run, runs = beat.last_run_at, beat.runs
         tasks.append({"label": task_label(t.name), "name": t.name, "task": t.task, "schedule": schedule_in_words(t),
                       "last_run_at": last_run, "runs": runs, "enabled": t.enabled})
-    return render(request, "core/status.html", {"beat": beat, "age": age, "tasks": tasks})
+    from .taskledger import figures
+
+    return render(request, "core/status.html", {"beat": beat, "age": age, "tasks": tasks, "ledger": figures()})
 
 
 def _back_url(request: HttpRequest) -> str:
@@ -70,6 +72,11 @@ def _back_url(request: HttpRequest) -> str:
 
 
 def error_404(request, exception=None):
+    if request.path.startswith("/api/"):  # an address no API route matches (e.g. /projects/abc/): the API's error
+        from django.http import JsonResponse
+        from django.utils.translation import gettext as _
+
+        return JsonResponse({"error": {"code": "not_found", "message": _("Not found."), "fields": {}}}, status=404)
     return render(request, "404.html", {"back_url": _back_url(request)}, status=404)
 
 

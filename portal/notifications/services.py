@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -50,6 +50,11 @@ def absolute_url(url: str) -> str:
     return f"{settings.PORTAL_BASE_URL.rstrip('/')}/{url.lstrip('/')}"
 
 
+def message_id(n: Notification) -> str:
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "localhost"
+    return f"<notification-{n.pk}@{domain}>"
+
+
 @transaction.atomic
 def notification_send_email(*, notification_id: int) -> bool:
     """E-mail one notification unless it already was (the row lock makes concurrent retries send once)."""
@@ -59,8 +64,10 @@ def notification_send_email(*, notification_id: int) -> bool:
     with translation.override(settings.LANGUAGE_CODE):
         context = {"notification": n, "link": absolute_url(n.url)}
         text = render_to_string("notifications/email.txt", context)
-    send_mail(subject=f"[重点工程] {n.title}", message=text, from_email=settings.DEFAULT_FROM_EMAIL,
-              recipient_list=[n.recipient.email])
+    # One Message-ID per notification: were the worker killed between the hand-off to the mail server and the
+    # commit below, the task runs again and sends it again, and mail clients show the two as one message.
+    EmailMessage(subject=f"[重点工程] {n.title}", body=text, from_email=settings.DEFAULT_FROM_EMAIL,
+                 to=[n.recipient.email], headers={"Message-ID": message_id(n)}).send()
     n.emailed_at = timezone.now()
     n.save(update_fields=["emailed_at"])
     return True

@@ -231,7 +231,9 @@ CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"*.reports.*": {"queue": "reports"}, "reports.*": {"queue": "reports"}}
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's database scheduler behind a lock in Redis (portal.core.beat): one beat sends, a second waits.
+CELERY_BEAT_SCHEDULER = "portal.core.beat:SingleBeatScheduler"
+BEAT_LOCK_SECONDS = env.int("BEAT_LOCK_SECONDS", default=30)
 # The scheduler writes each task's last run and count after every task it sends (default: every 3 minutes), so
 # /status/ does not lag; a handful of periodic tasks makes this a few writes a minute.
 CELERY_BEAT_SYNC_EVERY = 1
