@@ -14,7 +14,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from portal.core import fsm, policy, workdays
-from portal.core.apis import ChoiceLabelField, MoveOutput, Pagination, moves_of
+from portal.core.apis import ChoiceLabelField, MoveOutput, Pagination, moves_of, paginated
 from portal.core.uploads import PlainNameMultiPartParser, file_response
 from projects.models import Project
 
@@ -29,6 +29,7 @@ from .models import (
     ItemReview,
     RequiredDocument,
     ReviewState,
+    stage_documents,
 )
 
 
@@ -68,6 +69,30 @@ class DocumentOutput(serializers.Serializer):
     size = serializers.IntegerField()
     sha256 = serializers.CharField()
     uploaded_at = serializers.DateTimeField(source="created_at")
+
+
+class RequirementOutput(serializers.Serializer):
+    """A document the case's stage requires (the catalogue), as the case page lists it: the id to upload it
+    against (POST …/documents/ with required_document), whether the caller may upload it now, and what is in."""
+
+    id = serializers.IntegerField(help_text="Send it as required_document when uploading this document.")
+    name = serializers.CharField()
+    item_id = serializers.IntegerField()
+    item_name = serializers.CharField(source="item.name")
+    is_core = serializers.BooleanField(help_text="Deficiency-tolerant acceptance needs every core document.")
+    may_upload = serializers.SerializerMethodField(help_text="The caller may upload a new version now.")
+    locked_reason = serializers.SerializerMethodField(
+        help_text="Why no new version may be uploaded now; \"\" when it may (or the caller may not upload at all).")
+    latest_document_id = serializers.SerializerMethodField(help_text="The latest version uploaded; null if none.")
+
+    def get_may_upload(self, obj) -> bool:
+        return self.context["may_upload"] and obj.pk not in self.context["locks"]
+
+    def get_locked_reason(self, obj) -> str:
+        return str(self.context["locks"].get(obj.pk, ""))
+
+    def get_latest_document_id(self, obj) -> int | None:
+        return self.context["latest"].get(obj.pk)
 
 
 class CorrectionNoticeOutput(serializers.Serializer):
@@ -292,7 +317,7 @@ class ApprovalCaseViewSet(viewsets.ViewSet):
         case = policy.get_or_404(request.user, _case_detail_queryset(request.user), pk=pk)
         return Response(CaseDetailOutput(case, context={"request": request}).data, status=code)
 
-    @extend_schema(parameters=CASE_FILTERS, responses=CaseOutput(many=True))
+    @extend_schema(parameters=CASE_FILTERS, responses=paginated(CaseOutput))
     def list(self, request):
         q = request.query_params
         bad = {k: [_("Not a valid choice: %(value)s") % {"value": q[k]}] for k, choices in (
@@ -369,6 +394,22 @@ class ApprovalCaseViewSet(viewsets.ViewSet):
                                         reason=_valid(ReasonInput, request)["reason"])
         return self._detail(request, pk)
 
+    @extend_schema(responses=RequirementOutput(many=True))
+    @action(detail=True, methods=["get"])
+    def requirements(self, request, pk=None):
+        """The documents the case's stage requires, in the catalogue's order, with the id to upload each against,
+        whether the caller may upload it now (or why not) and the latest version in. Whoever sees the case."""
+        case = self._case(request, pk)
+        required = list(stage_documents(case.stage))
+        may_upload = policy.can(request.user, "edit", case) and case.state in services.UPLOAD_STATES
+        latest: dict[int, int] = {}
+        for doc_id, required_id in case.documents.filter(required_document__isnull=False).order_by(
+                "required_document_id", "-version", "-id").values_list("id", "required_document_id"):
+            latest.setdefault(required_id, doc_id)
+        context = {"may_upload": may_upload, "latest": latest,
+                   "locks": services.upload_locks(case, required) if may_upload else {}}
+        return Response(RequirementOutput(required, many=True, context=context).data)
+
     @extend_schema(request={"multipart/form-data": DocumentInput}, responses={201: DocumentOutput})
     @action(detail=True, methods=["post"], parser_classes=[PlainNameMultiPartParser])
     def documents(self, request, pk=None):
@@ -430,7 +471,7 @@ class ItemReviewViewSet(viewsets.ViewSet):
 
     @extend_schema(parameters=[OpenApiParameter("state", str, enum=REVIEW_STATE_FILTER),
                                OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
-                   responses=QueueReviewOutput(many=True))
+                   responses=paginated(QueueReviewOutput))
     def list(self, request):
         state = request.query_params.get("state", "")
         if state and state not in REVIEW_STATE_FILTER:

@@ -1,8 +1,9 @@
 """CPU accounting around a scenario, from /proc: who used the machine while it ran.
 
-    cpu.py snap OUTFILE GUNICORN_PID
+    cpu.py snap OUTFILE GUNICORN_PID[,PID…]
         A snapshot: machine-wide busy CPU seconds (/proc/stat) and the CPU seconds of each gunicorn process
-        (master and workers) and each PostgreSQL process (backends of the bench database apart).
+        (master and workers; several masters, or Celery workers, comma-separated) and each PostgreSQL process
+        (backends of the bench database apart).
     cpu.py quiet OUTFILE [--threshold 0.25] [--max-wait 60]
         Waits until the machine is quiet — less than `threshold` of all CPUs busy over 2 s while the portal is
         idle — or `max-wait` seconds have passed; records how long it waited and how busy the machine was.
@@ -29,7 +30,7 @@ def machine_busy() -> tuple[float, float]:
     return total - (parts[3] + parts[4]) / TICK, total
 
 
-def processes(gunicorn_pid: int, database: str) -> dict[str, list]:
+def processes(gunicorn_pids: set[int], database: str) -> dict[str, list]:
     """pid → [category, CPU seconds] for gunicorn and PostgreSQL processes."""
     out = {}
     for pid in os.listdir("/proc"):
@@ -42,7 +43,7 @@ def processes(gunicorn_pid: int, database: str) -> dict[str, list]:
             continue
         fields = stat[stat.rindex(")") + 2:].split()
         ppid, cpu = int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK
-        if int(pid) == gunicorn_pid or ppid == gunicorn_pid:
+        if int(pid) in gunicorn_pids or ppid in gunicorn_pids:
             out[pid] = ["gunicorn", cpu]
         elif cmdline.startswith("postgres"):
             out[pid] = ["postgres_bench" if f" {database} " in cmdline else "postgres_other", cpu]
@@ -52,7 +53,7 @@ def processes(gunicorn_pid: int, database: str) -> dict[str, list]:
 def cmd_snap(args) -> None:
     busy, total = machine_busy()
     snap = {"time": time.time(), "busy": busy, "total": total, "nproc": os.cpu_count(),
-            "processes": processes(args.gunicorn_pid, args.database)}
+            "processes": processes({int(p) for p in args.gunicorn_pid.split(",")}, args.database)}
     Path(args.out).write_text(json.dumps(snap))
 
 
@@ -75,7 +76,7 @@ def main() -> None:
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("snap")
     p.add_argument("out")
-    p.add_argument("gunicorn_pid", type=int)
+    p.add_argument("gunicorn_pid", help="gunicorn master pid(s), comma-separated")
     p.add_argument("--database", default="portal_bench")
     p = sub.add_parser("quiet")
     p.add_argument("out")

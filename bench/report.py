@@ -15,6 +15,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import statistics
 import sys
 from importlib import metadata
@@ -353,7 +354,18 @@ def main() -> None:
         run = run_stats(Path(args.out), args.disturbance, float(os.environ.get("BENCH_WARMUP", 3)))
         print(round(run["cpu"]["disturbance"]) if run["cpu"] and key in BY_KEY else 0)
         return
-    Path(args.report).write_text(build(args), encoding="utf-8")
+    report = Path(args.report)
+    report.write_text(build(args) + kept_sections(report), encoding="utf-8")
+
+
+def kept_sections(report: Path) -> str:
+    """The sections other scripts write into the report (bench/load_report.py: `<!-- section:KEY -->` …
+    `<!-- /section:KEY -->`), carried over when run.sh rewrites the rest."""
+    if not report.exists():
+        return ""
+    text = report.read_text(encoding="utf-8")
+    return "".join("\n" + m.group(0) + "\n" for m in re.finditer(r"<!-- section:(\S+) -->.*?<!-- /section:\1 -->",
+                                                                  text, re.S))
 
 
 if __name__ == "__main__":

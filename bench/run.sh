@@ -14,9 +14,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
 PY=$ROOT/.venv/bin/python
 OUT=$ROOT/bench/out
-DB=portal_bench
-PGHOST=127.0.0.1
-PGPORT=5432
 
 export BENCH_USERS=${BENCH_USERS:-10}
 export BENCH_DURATION=${BENCH_DURATION:-20}
@@ -25,20 +22,8 @@ export BENCH_WORKERS=${BENCH_WORKERS:-$(( 2 * $(nproc) + 1 ))}
 export BENCH_QUIET_WAIT=${BENCH_QUIET_WAIT:-10}
 export BENCH_DISTURBED=${BENCH_DISTURBED:-15}
 export BENCH_RETRY_UNTIL=${BENCH_RETRY_UNTIL:-480}
-export DJANGO_SETTINGS_MODULE=portal.settings.bench
-export DATABASE_URL=postgres://postgres@$PGHOST:$PGPORT/$DB
-export PORTAL_QUERY_COUNT_HEADER=true
-export SECURE_SSL_REDIRECT=false
-export ALLOWED_HOSTS=127.0.0.1,localhost
-export PORTAL_VAR_DIR=$OUT/var
-export CELERY_TASK_ALWAYS_EAGER=true
-export LOG_LEVEL=WARNING
-# Keep each worker's database connection for the whole run (production's default of 60 s would reconnect
-# mid-scenario and lose the ended backends' CPU time from the accounting).
-export CONN_MAX_AGE=600
-
-step() { printf '\n==> %s  [%s]\n' "$*" "$(date +%T)"; }
-psql_() { psql -h "$PGHOST" -p "$PGPORT" -U postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
+# The server's environment, the database set-up and gunicorn (shared with load.sh and scaleout.sh).
+source "$ROOT/bench/lib.sh"
 
 started=$(date +%s)
 rm -rf "$OUT"
@@ -46,66 +31,15 @@ mkdir -p "$OUT/var"
 exec > >(tee "$OUT/run.log") 2>&1
 cat /proc/loadavg > "$OUT/loadavg_start.txt"
 
-pg_isready -h "$PGHOST" -p "$PGPORT" -q || { echo "PostgreSQL is not answering on $PGHOST:$PGPORT" >&2; exit 1; }
-if [[ "${BENCH_KEEP_DB:-0}" != 1 ]] || ! psql_ -d postgres -c "select 1 from pg_database where datname='$DB'" | grep -q 1; then
-  step "fresh database $DB"
-  psql_ -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
-  psql_ -d postgres -c "CREATE DATABASE $DB"
-fi
-
-step "migrate"
-"$PY" manage.py migrate --noinput -v 0
-step "seed_demo"
-if ! "$PY" manage.py seed_demo 2> "$OUT/seed_demo.err"; then
-  # Another app's demo data failing must not hide the portal's performance; the report says it happened.
-  tail -n 1 "$OUT/seed_demo.err" | tee "$OUT/seed_demo_failed.txt"
-  echo "WARNING: seed_demo failed (full error in $OUT/seed_demo.err); seed_scale still loads the foundation demo."
-fi
-step "seed_scale"
-"$PY" manage.py seed_scale
-step "collectstatic"
-"$PY" manage.py collectstatic --noinput -v 0
-step "VACUUM ANALYZE (planner statistics after the bulk load)"
-psql_ -d "$DB" -c "VACUUM ANALYZE"
-"$PY" manage.py shell -c "import json; from portal.core.scale import scale_counts; \
-open('$OUT/counts.json', 'w').write(json.dumps(scale_counts()))"
-psql_ -d "$DB" -c "show server_version" > "$OUT/pg_version.txt"
+bench_prepare_db
 
 # A free loopback port, starting at BENCH_PORT.
-PORT=$("$PY" - "${BENCH_PORT:-8765}" <<'EOF'
-import socket, sys
-port = int(sys.argv[1])
-while True:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            port += 1
-            continue
-    print(port)
-    break
-EOF
-)
+PORT=$(bench_free_port "${BENCH_PORT:-8765}")
 BASE=http://127.0.0.1:$PORT
 
 step "gunicorn on $BASE ($BENCH_WORKERS sync workers)"
-"$ROOT/.venv/bin/gunicorn" portal.wsgi --bind "127.0.0.1:$PORT" --workers "$BENCH_WORKERS" --worker-class sync \
-  --backlog 2048 --timeout 60 --log-level warning --error-logfile "$OUT/gunicorn.log" &
-GUNICORN_PID=$!
-stop_gunicorn() {
-  if kill -0 "$GUNICORN_PID" 2>/dev/null; then
-    kill -TERM "$GUNICORN_PID" 2>/dev/null || true
-    wait "$GUNICORN_PID" 2>/dev/null || true
-  fi
-}
-trap stop_gunicorn EXIT INT TERM
-for _ in $(seq 1 100); do
-  code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/accounts/login/" || true)
-  [[ "$code" == 200 ]] && break
-  kill -0 "$GUNICORN_PID" 2>/dev/null || { echo "gunicorn died, see $OUT/gunicorn.log" >&2; exit 1; }
-  sleep 0.2
-done
-[[ "$code" == 200 ]] || { echo "gunicorn does not answer on $BASE" >&2; exit 1; }
+trap bench_stop_gunicorn EXIT INT TERM
+bench_start_gunicorn "$PORT" "$BENCH_WORKERS" "$OUT/gunicorn.log"
 
 step "log in ($BENCH_USERS sessions per bench user)"
 "$PY" bench/probe.py login --base "$BASE" --sessions "$BENCH_USERS" --out "$OUT/sessions.json"
@@ -145,7 +79,7 @@ done
 
 step "query counts after the load"
 "$PY" bench/probe.py sample --base "$BASE" --sessions "$OUT/sessions.json" --out "$OUT/probe_after.json"
-stop_gunicorn
+bench_stop_gunicorn
 trap - EXIT INT TERM
 
 step "approval escalation scan over ${BENCH_ESCALATION_CASES:-50000} open cases"

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from portal.accounts.models import Organization
 from portal.core import policy
-from portal.core.apis import ChoiceLabelField
+from portal.core.apis import ChoiceLabelField, paginated
 from portal.core.models import Region
 from portal.core.services import object_void
 
@@ -120,7 +120,7 @@ class ProjectViewSet(viewsets.ViewSet):
     @extend_schema(
         parameters=[OpenApiParameter(n, str) for n in ("q", "project_type", "level", "stage", "phase", "region", "owner",
                                                        "overdue", "sort", "page")],
-        responses=ProjectOutput(many=True),
+        responses=paginated(ProjectOutput),
     )
     def list(self, request):
         from portal.core.apis import Pagination

@@ -4,6 +4,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from portal.core.exports import append_row
+
 
 def projects_xlsx(projects) -> bytes:
     """The filtered project list as an Excel workbook (investment in 万元). Streams rows; no per-row queries
@@ -16,7 +18,7 @@ def projects_xlsx(projects) -> bytes:
         _("liaison officer"))]
     ws.append(header)
     for p in projects.iterator(chunk_size=500):
-        ws.append([
+        append_row(ws, [
             p.code, p.name, str(p.get_project_type_display()), str(p.get_level_display()),
             str(p.get_phase_display()), str(p.get_stage_display()), float(p.total_investment_wan), p.owner.name,
             "、".join(r.name for r in p.regions.all()), p.planned_start, p.planned_finish,

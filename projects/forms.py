@@ -71,8 +71,10 @@ class ProjectFilterForm(forms.Form):
         ("planned_finish", _("Planned finish, earliest first")), ("-planned_finish", _("Planned finish, latest first")),
         ("stage", _("Stage")),
     ])
-    region = forms.RegexField(label=_("region"), regex=r"^\d{6}$", required=False,
-                              error_messages={"invalid": _("Enter a six-digit division code.")})
+    # Picked by name like the project form's regions (one region here); the query string keeps the code.
+    region = forms.RegexField(label=_("region"), regex=r"^\d{6}$", required=False, error_messages={
+        "invalid": _("Enter a six-digit division code.")}, widget=RegionPicker(single=True, attrs={
+            "placeholder": _("Region code, e.g. 330100"), "size": 14}))  # (typed as before without scripts)
 
 
 class ParticipantForm(forms.Form):

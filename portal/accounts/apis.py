@@ -4,7 +4,7 @@ from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from portal.core import policy
-from portal.core.apis import Pagination
+from portal.core.apis import Pagination, paginated
 
 from . import selectors
 from .models import Organization
@@ -37,7 +37,7 @@ class OrganizationViewSet(viewsets.ViewSet):
     queryset = Organization.objects.none()  # for the schema only: every action reads through the policy
     lookup_value_regex = r"\d+"
     @extend_schema(parameters=[OpenApiParameter(n, str) for n in ("q", "kind", "standing", "page")],
-                   responses=OrganizationOutput(many=True))
+                   responses=paginated(OrganizationOutput))
     def list(self, request):
         q = request.query_params
         qs = selectors.organization_list(user=request.user, search=q.get("q", ""), kind=q.get("kind", ""),

@@ -36,6 +36,23 @@ class Pagination(pagination.PageNumberPagination):
     max_page_size = 200
 
 
+@functools.cache  # one component per output, however many lists answer it
+def paginated(output: type[serializers.Serializer]):
+    """The schema of a list answered a page at a time by `Pagination`: {count, next, previous, results: [output]}
+    (the viewsets paginate by hand, so drf-spectacular cannot know it; declare `responses=paginated(Output)`)."""
+    from drf_spectacular.utils import extend_schema_serializer, inline_serializer
+
+    name = output.__name__.removesuffix("Output").removesuffix("Serializer")
+    page = inline_serializer(f"Paginated{name}List", {
+        "count": serializers.IntegerField(),
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "results": output(many=True),
+    })
+    extend_schema_serializer(many=False)(type(page))  # one page, although a viewset's `list` answers it
+    return page
+
+
 def _field_errors(detail) -> dict:
     if isinstance(detail, dict):
         return {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in detail.items()}
@@ -117,3 +134,59 @@ def moves_of(serializer: serializers.Serializer, obj, compute: Callable) -> list
     if key not in cache:
         cache[key] = compute(serializer.context["request"].user, obj)
     return cache[key]
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Every refusal of the API: the code (see portal.core.errors), a message for the user and the "
+                   "messages of each field at fault.",
+    "properties": {"error": {
+        "type": "object",
+        "properties": {
+            "code": {"type": "string"},
+            "message": {"type": "string"},
+            "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+        },
+        "required": ["code", "message", "fields"],
+    }},
+    "required": ["error"],
+}
+ERROR_DESCRIPTIONS = {
+    "400": "Bad input: the fields at fault are named",
+    "401": "Not signed in (no or a bad token)",
+    "403": "Signed in, but not allowed to do this",
+    "404": "No such object, or one the caller may not see",
+    "409": "The object's state does not allow it now, or it changed since it was read",
+    "413": "The upload is too large",
+    "429": "Too many requests: try again later",
+}
+
+
+def error_responses_hook(result, generator, request, public):
+    """drf-spectacular post-processing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]): declares the error
+    answers `exception_handler` gives, with their one body, on every operation they can come from — so that a
+    generated client knows them and the fuzzer (tests/test_fuzz_api.py) can hold every answer to the schema."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    ref = {"$ref": "#/components/schemas/Error"}
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            parameters = operation.get("parameters", [])
+            codes = ["401", "403"]
+            if operation.get("requestBody") or any(p.get("in") == "query" for p in parameters) or "{" in path:
+                codes.append("400")
+            ok = operation.get("responses", {}).get("200", {}).get("content", {}).get("application/json", {})
+            if "{" in path or ok.get("schema", {}).get("$ref", "").startswith("#/components/schemas/Paginated"):
+                codes.append("404")  # no such object; or a page past the last one
+            if method != "get":
+                codes.append("409")
+                if "multipart/form-data" in operation.get("requestBody", {}).get("content", {}):
+                    codes.append("413")
+            if path.endswith("/auth/token/"):
+                codes = ["400", "429"]
+            responses = operation.setdefault("responses", {})
+            for code in codes:
+                responses.setdefault(code, {"description": ERROR_DESCRIPTIONS[code],
+                                            "content": {"application/json": {"schema": ref}}})
+    return result

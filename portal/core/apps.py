@@ -26,8 +26,10 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import plugins, taskledger  # noqa: F401 — the ledger's publish signal
+        from . import plugins, taskledger, validators  # noqa: F401 — the ledger's publish signal
         from .schedule import sync_periodic_tasks
+
+        validators.install()  # no control characters in any text input (API and pages)
 
         plugins.load()  # every installed app's declaration, once (the models are all loaded by now)
         post_migrate.connect(sync_periodic_tasks, sender=self)

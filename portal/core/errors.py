@@ -15,6 +15,8 @@ class ErrorCode(StrEnum):
     INVALID_TRANSITION = "invalid_transition"  # the object's state does not allow it (now): 409
     STALE = "stale"  # someone changed the object since the user read it (a version or expected state): 409
     DEADLINE_PASSED = "deadline_passed"  # too late for this action: 400
+    TOO_LARGE = "too_large"  # an upload larger than any the portal accepts, refused before it is read: 413
+    ALREADY_GIVEN = "already_given"  # a one-time answer (an opinion) someone gave first: 409 like a lost race
 
 
 HTTP_STATUS: dict[str, int] = {
@@ -23,6 +25,8 @@ HTTP_STATUS: dict[str, int] = {
     ErrorCode.INVALID_TRANSITION: 409,
     ErrorCode.STALE: 409,
     ErrorCode.DEADLINE_PASSED: 400,
+    ErrorCode.TOO_LARGE: 413,
+    ErrorCode.ALREADY_GIVEN: 409,
 }
 
 

@@ -4,8 +4,13 @@ from contextvars import ContextVar
 from django.conf import settings
 from django.contrib.auth import logout
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from . import uploads
+from .errors import HTTP_STATUS, ErrorCode
 
 current_request: ContextVar[HttpRequest | None] = ContextVar("current_request", default=None)
 
@@ -37,6 +42,89 @@ class AbsoluteSessionLimitMiddleware:
             current_request.reset(token)
 
 
+class RequestSizeLimitMiddleware:
+    """Refuses an upload larger than any the portal accepts with 413 before its body is read: a multipart POST
+    whose Content-Length is above `uploads.max_request_bytes()` (the largest file plus the form around it) is
+    answered at once, in JSON under /api/ and as a page elsewhere. A body sent without Content-Length (chunked)
+    is not read at all by Django under WSGI (its stream is limited to the declared length, 0), so it cannot
+    grow past the limit either. Sits in MIDDLEWARE before anything that reads request.POST (CSRF does).
+
+    It also makes a page's multipart body keep the file names as sent (uploads.keep_raw_file_names), so a
+    path-like name is refused rather than quietly cut."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method in ("POST", "PUT", "PATCH") and request.content_type == "multipart/form-data":
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            limit = uploads.max_request_bytes()
+            if length > limit:
+                return self._too_large(request, length, limit - uploads.MULTIPART_OVERHEAD_BYTES)
+            uploads.keep_raw_file_names(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def _too_large(request: HttpRequest, length: int, limit: int) -> HttpResponse:
+        # LocaleMiddleware has not run yet: choose the language here (cookie, Accept-Language; Chinese first).
+        with translation.override(translation.get_language_from_request(request)):
+            message = _("The upload is %(size)s MB; a file may be at most %(limit)s MB.") % {
+                "size": f"{length / 1048576:.1f}", "limit": f"{limit / 1048576:g}"}
+            if request.path.startswith("/api/"):
+                code = ErrorCode.TOO_LARGE
+                response: HttpResponse = JsonResponse(
+                    {"error": {"code": code, "message": message, "fields": {"file": [message]}}},
+                    status=HTTP_STATUS[code],
+                )
+            else:
+                response = render(request, "413.html", {"message": message}, status=413)
+        # No "Connection: close" here: WSGI forbids hop-by-hop headers from the application; the server deals with
+        # the unread rest of the body (gunicorn's sync workers close every connection anyway).
+        return response
+
+
+class LoginRateLimitMiddleware:
+    """At most LOGIN_RATE login attempts (POST to the login page) per client address; over it, 429 with a
+    Chinese page and Retry-After, before the password is checked (portal.core.ratelimit)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Imported here: this module is imported while apps load (current_request), DRF's token views are not.
+        from . import ratelimit
+
+        if request.method == "POST" and request.path == settings.LOGIN_URL_PATH:
+            wait = ratelimit.login_wait(request)
+            if wait is not None:
+                response = render(request, "429.html", {"message": ratelimit.too_many_message(wait)}, status=429)
+                response["Retry-After"] = str(wait)
+                return response
+        return self.get_response(request)
+
+
+class SecurityHeadersMiddleware:
+    """The headers Django's own middleware does not send: Permissions-Policy (PERMISSIONS_POLICY) and
+    Cross-Origin-Resource-Policy (CROSS_ORIGIN_RESOURCE_POLICY). X-Content-Type-Options, Referrer-Policy and
+    Cross-Origin-Opener-Policy come from SecurityMiddleware, X-Frame-Options from XFrameOptionsMiddleware and
+    Content-Security-Policy from django-csp's CSPMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        for header, setting in (("Permissions-Policy", "PERMISSIONS_POLICY"),
+                                ("Cross-Origin-Resource-Policy", "CROSS_ORIGIN_RESOURCE_POLICY")):
+            value = getattr(settings, setting, "")
+            if value and header not in response:
+                response[header] = value
+        return response
+
+
 class QueryCountHeaderMiddleware:
     """With PORTAL_QUERY_COUNT_HEADER on, reports each response's SQL query count in X-Query-Count."""
 
@@ -56,6 +144,13 @@ class QueryCountHeaderMiddleware:
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address: REMOTE_ADDR, or behind PORTAL_PROXY_COUNT reverse proxies the address the
+    outermost of them saw (the same rule as the rate limits, portal.core.ratelimit)."""
     if request is None:
         return None
+    proxies = getattr(settings, "PORTAL_PROXY_COUNT", 0)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+    if proxies and forwarded:
+        addresses = [a.strip() for a in forwarded.split(",")]
+        return addresses[-min(proxies, len(addresses))] or request.META.get("REMOTE_ADDR")
     return request.META.get("REMOTE_ADDR")

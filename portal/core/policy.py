@@ -159,7 +159,7 @@ def get_or_404(user: User, queryset: QuerySet[M] | type[M], action: str = "view"
     except ObjectDoesNotExist:
         if qs.filter(**lookup).exists():
             _log_refusal(user, action, f"{qs.model._meta.label}:{lookup}")
-    except (ValueError, TypeError, ValidationError):  # a malformed id is just another missing object
+    except (ValueError, TypeError, ValidationError, OverflowError):  # a malformed or huge id: a missing object
         pass
     raise Http404(f"No {qs.model._meta.verbose_name} matches the given query.")
 

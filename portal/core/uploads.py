@@ -1,7 +1,12 @@
 """Checking an uploaded document before it is stored, for every app that takes files (approval cases, project
-documents): a plain file name, an allowed type whose content really is that type, a size limit; and its SHA-256.
+documents): a plain file name, an allowed type whose content really is that type (sniffed from its first bytes,
+with the `filetype` package beside our own signatures), never a program or a script, a size limit; and its SHA-256.
 Files are stored under MEDIA_ROOT (outside the web root) with a generated name, and served only through a
-permission-checked view (`file_response`)."""
+permission-checked view (`file_response`).
+
+A request whose body is larger than any upload could be is answered 413 before it is read
+(portal.core.middleware.RequestSizeLimitMiddleware, with `max_request_bytes`). Browsers' and clients' path-like file
+names ("../../x.pdf") are kept as sent (`raw_name_of`) by the parsers below, so they are refused, not quietly cut."""
 
 import hashlib
 import html
@@ -10,11 +15,14 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+import filetype
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpRequest
 from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
 from django.http.multipartparser import MultiPartParserError
+from django.utils.datastructures import ImmutableList
+from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from rest_framework import parsers, serializers
 from rest_framework.exceptions import ParseError
@@ -22,6 +30,10 @@ from rest_framework.exceptions import ParseError
 from .errors import ApplicationError
 
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# What a multipart body may hold beyond its largest file: boundaries, part headers and the form's other fields.
+MULTIPART_OVERHEAD_BYTES = 1024 * 1024
+SNIFF_BYTES = 8192  # what `filetype` looks at
+RAW_NAME_ATTRIBUTE = "portal_raw_name"
 
 # extension → (MIME type, the bytes the content must start with)
 ALLOWED_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
@@ -35,12 +47,45 @@ ALLOWED_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
     ".doc": ("application/msword", (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)),
     ".xls": ("application/vnd.ms-excel", (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)),
 }
+# The part a zip-based document must contain to be what its extension says (a .docx renamed .xlsx is refused).
+ZIP_MAIN_PART = {".docx": "word/document.xml", ".xlsx": "xl/workbook.xml", ".ofd": "OFD.xml"}
+# What `filetype` may call each allowed extension's content; anything else it recognises is a mismatch.
+SNIFFED_AS = {".pdf": {"pdf"}, ".jpg": {"jpg"}, ".jpeg": {"jpg"}, ".png": {"png", "apng"}, ".ofd": {"zip"},
+              ".docx": {"docx", "zip"}, ".xlsx": {"xlsx", "zip"}, ".doc": {"doc"}, ".xls": {"xls"}}
+# Programs, whatever their name: Windows PE, ELF, Mach-O, WebAssembly, Flash, browser extensions, packages.
+EXECUTABLE_KINDS = {"exe", "elf", "wasm", "swf", "crx", "deb", "rpm"}
+MACH_O = (b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xfe\xed\xfa\xcf", b"\xfe\xed\xfa\xce", b"\xca\xfe\xba\xbe")
+# Scripts and active markup: a shebang, PHP, HTML/SVG (run by a browser that opens the file), batch files.
+SCRIPT_STARTS = (b"#!", b"<?php", b"<?=", b"<script", b"<html", b"<!doctype html", b"<svg", b"@echo off")
 
 
 def max_upload_bytes() -> int:
     """The size limit of an upload (setting UPLOAD_MAX_BYTES, 20 MB by default). Read at call time, so a test
     or a deployment may change it."""
     return getattr(settings, "UPLOAD_MAX_BYTES", DEFAULT_MAX_UPLOAD_BYTES)
+
+
+def max_request_bytes() -> int:
+    """The largest multipart body worth reading: the largest file any upload accepts (the portal's limit or the
+    approvals' own) plus the form around it. A larger body is refused 413 before it is read."""
+    largest = max(max_upload_bytes(), getattr(settings, "APPROVALS_MAX_UPLOAD_BYTES", None) or 0)
+    return largest + MULTIPART_OVERHEAD_BYTES
+
+
+def raw_name_of(upload: UploadedFile) -> str:
+    """The file name as the client sent it (Django cuts "../../x.pdf" to "x.pdf" before anyone sees it)."""
+    return getattr(upload, RAW_NAME_ATTRIBUTE, None) or upload.name or ""
+
+
+def is_program(head: bytes) -> bool:
+    """Whether these first bytes are a program or a script (refused whatever the file is called)."""
+    kind = filetype.guess(head)
+    if kind is not None and kind.extension in EXECUTABLE_KINDS:
+        return True
+    if head.startswith(MACH_O):
+        return True
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return text.startswith(SCRIPT_STARTS)
 
 
 @dataclass(frozen=True)
@@ -62,7 +107,7 @@ def validate_upload(upload: UploadedFile | None, *, max_bytes: int | None = None
     limit (an app with its own setting)."""
     if upload is None:
         raise _refuse(_("Choose a file to upload."))
-    raw_name = upload.name or ""
+    raw_name = raw_name_of(upload)
     if any(c in raw_name for c in ("/", "\\", "\x00")) or raw_name in (".", "..") or raw_name.startswith("."):
         raise _refuse(_("The file name must be a plain name, without folders."))
     name = PurePosixPath(raw_name).name.strip()
@@ -80,17 +125,24 @@ def validate_upload(upload: UploadedFile | None, *, max_bytes: int | None = None
             "size": f"{upload.size / 1048576:.1f}", "limit": f"{limit / 1048576:g}"})
     content_type, signatures = ALLOWED_TYPES[extension]
     upload.seek(0)
-    head = upload.read(16)
+    head = upload.read(SNIFF_BYTES)
+    if is_program(head):
+        raise _refuse(_("The file is a program or a script; only documents and images are accepted."))
+    mismatch = _("The content of the file is not a %(ext)s file.") % {"ext": extension}
     if not any(head.startswith(sig) for sig in signatures):
-        raise _refuse(_("The content of the file is not a %(ext)s file.") % {"ext": extension})
-    if signatures[0] == b"PK\x03\x04" and extension != ".ofd":
+        raise _refuse(mismatch)
+    kind = filetype.guess(head)
+    if kind is not None and kind.extension not in SNIFFED_AS[extension]:
+        raise _refuse(mismatch)
+    if extension in ZIP_MAIN_PART:
         upload.seek(0)
         try:
             with zipfile.ZipFile(upload) as archive:
-                if "[Content_Types].xml" not in archive.namelist():
-                    raise _refuse(_("The content of the file is not a %(ext)s file.") % {"ext": extension})
+                names = set(archive.namelist())
         except zipfile.BadZipFile:
-            raise _refuse(_("The content of the file is not a %(ext)s file.") % {"ext": extension}) from None
+            raise _refuse(mismatch) from None
+        if ZIP_MAIN_PART[extension] not in names or (extension != ".ofd" and "[Content_Types].xml" not in names):
+            raise _refuse(mismatch)
     digest = hashlib.sha256()
     upload.seek(0)
     for chunk in upload.chunks():
@@ -118,17 +170,46 @@ def file_response(field, name: str, content_type: str) -> FileResponse:
 
 # --------------------------------------------------------------------------------------------- API parsing
 class _PlainNameDjangoParser(DjangoMultiPartParser):
-    """Django's parser, noting each file name it had to cut down (folders, "..", control characters)."""
+    """Django's parser, keeping each file name it had to cut down (folders, "..", control characters): listed in
+    `cut_names` and kept on the file itself (`raw_name_of`). A name Django would drop with its file ("..", "a/")
+    becomes "upload", so the file still arrives and is refused for its name rather than reported missing."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.cut_names: list[str] = []
+        self._raw_name: str | None = None
 
     def sanitize_file_name(self, file_name):
         name = super().sanitize_file_name(file_name)
-        if name != html.unescape(file_name):
+        raw = html.unescape(file_name)
+        self._raw_name = None
+        if name != raw:
             self.cut_names.append(file_name)
+            self._raw_name = raw
+            return name or "upload"
         return name
+
+    def handle_file_complete(self, old_field_name, counters):
+        # Called for a file when the next part starts, before that part's name is sanitised.
+        super().handle_file_complete(old_field_name, counters)
+        if self._raw_name is not None:
+            files = self._files.getlist(force_str(old_field_name, self._encoding, errors="replace"))
+            if files:
+                setattr(files[-1], RAW_NAME_ATTRIBUTE, self._raw_name)
+            self._raw_name = None
+
+
+def keep_raw_file_names(request: HttpRequest) -> None:
+    """Makes the page request parse its multipart body with the parser above, so a form's file keeps the name
+    the browser sent and `validate_upload` refuses a path-like one (installed by RequestSizeLimitMiddleware).
+    Django has no setting for the parser class; the request's own `parse_file_upload` is the documented seam
+    it calls, with the same arguments."""
+
+    def parse_file_upload(META, post_data):  # noqa: N803  (Django's argument name)
+        request.upload_handlers = ImmutableList(request.upload_handlers, warning="Upload already processed.")
+        return _PlainNameDjangoParser(META, post_data, request.upload_handlers, request.encoding).parse()
+
+    request.parse_file_upload = parse_file_upload  # type: ignore[method-assign]
 
 
 class PlainNameMultiPartParser(parsers.MultiPartParser):

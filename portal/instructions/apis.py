@@ -10,7 +10,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from portal.core import fsm, policy
-from portal.core.apis import ChoiceLabelField, MoveOutput, Pagination
+from portal.core.apis import ChoiceLabelField, MoveOutput, Pagination, paginated
 
 from . import selectors, services, targets
 from .models import Instruction, InstructionState
@@ -83,7 +83,7 @@ class InstructionViewSet(viewsets.ViewSet):
         fresh = policy.get_or_404(request.user, selectors.instruction_list(user=request.user), pk=instruction.pk)
         return Response(InstructionOutput(fresh, context={"request": request}).data, status=code)
 
-    @extend_schema(parameters=FILTERS, responses=InstructionOutput(many=True))
+    @extend_schema(parameters=FILTERS, responses=paginated(InstructionOutput))
     def list(self, request):
         q = request.query_params
         if q.get("state") and q["state"] not in InstructionState.values:

@@ -4,7 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from portal.core import policy
-from portal.core.apis import Pagination
+from portal.core.apis import Pagination, paginated
 
 from . import services
 from .models import Notification
@@ -25,7 +25,7 @@ class NotificationViewSet(viewsets.ViewSet):
 
     queryset = Notification.objects.none()  # for the schema only: every action reads through the policy
     lookup_value_regex = r"\d+"
-    @extend_schema(responses=NotificationOutput(many=True))
+    @extend_schema(responses=paginated(NotificationOutput))
     def list(self, request):
         qs = policy.visible(request.user, Notification)
         if request.query_params.get("unread") in ("1", "true"):

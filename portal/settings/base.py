@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "guardian",
     "axes",
+    "csp",
     "django_celery_beat",
     "portal.core",
     "portal.accounts",
@@ -51,12 +52,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "portal.core.middleware.SecurityHeadersMiddleware",
+    "portal.core.middleware.RequestSizeLimitMiddleware",  # before anything reads the body
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.core.middleware.LoginRateLimitMiddleware",
     "portal.core.middleware.AbsoluteSessionLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -88,8 +93,12 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'p
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web, worker and scheduler share one SQLite file in the embedded demo: WAL lets readers run beside a
     # writer, IMMEDIATE transactions avoid lock-upgrade deadlocks, and the timeout waits out a busy writer.
+    # synchronous=NORMAL: in WAL mode a commit survives a killed process without an fsync of its own (only a power
+    # cut may lose the last commits), so commits are quick, and so is the window in which a worker killed after
+    # handing an e-mail over has not yet recorded it.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+        {"timeout": 20, "transaction_mode": "IMMEDIATE",
+         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
@@ -105,7 +114,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "portal.core.passwords.MinimumLengthValidator",  # Django's, with its message in Chinese
+        "OPTIONS": {"min_length": env.int("PASSWORD_MIN_LENGTH", default=10)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -116,6 +128,7 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Sessions end after 30 idle minutes (sliding: every request renews the cookie) and after 12 hours at most
 # (AbsoluteSessionLimitMiddleware), whatever the activity.
+SESSION_ENGINE = "portal.core.sessions"  # database sessions; a malformed key is no key
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_ABSOLUTE_MAX_AGE = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
@@ -130,6 +143,30 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+
+# Security (README "Security"). Rate limits per client address on the two doors that take a password
+# (portal.core.ratelimit): "N/sec|min|hour|day". Behind PORTAL_PROXY_COUNT reverse proxies the client address is
+# taken from X-Forwarded-For as the outermost proxy saw it (never from a header the client alone chose).
+LOGIN_RATE = env("LOGIN_RATE", default="120/min")  # an office behind one NAT address logs in at 8:30
+AUTH_TOKEN_RATE = env("AUTH_TOKEN_RATE", default="30/min")
+PORTAL_PROXY_COUNT = env.int("PORTAL_PROXY_COUNT", default=0)
+# The largest uploaded file (portal.core.uploads); a multipart body above it (plus 1 MB of form) is refused 413
+# before it is read (portal.core.middleware.RequestSizeLimitMiddleware).
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+
+# Headers on every response. Content-Security-Policy (django-csp): scripts, styles, fonts and data only from the
+# portal itself (no inline script, no eval, no CDN); style *attributes* are allowed (style-src-attr) for the
+# data-drawn widths of progress bars and the colours of map swatches, <style> elements are not. Map tiles come from
+# MAP_TILE_URL's server (below), so its origin is added to img-src there.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), midi=(), payment=(), usb=()"
+)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -196,6 +233,11 @@ SPECTACULAR_SETTINGS = {
         "LiveRiskStatusEnum": "projects.models.risks.LIVE_RISK_STATUS_CHOICES",
         "RegionWorkStatusEnum": "projects.models.RegionWorkStatus",
     },
+    # Every operation also declares the error answers it can give, with their one body (portal.core.apis).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.core.apis.error_responses_hook",
+    ],
 }
 
 GUARDIAN_RAISE_403 = False
@@ -259,6 +301,37 @@ MAP_TILE_CRS = env("MAP_TILE_CRS", default="wgs84").strip().lower()
 MAP_TILE_MAX_ZOOM = env("MAP_TILE_MAX_ZOOM", default="18")
 MAP_CENTER = env.list("MAP_CENTER", default=["120.15", "29.2"])  # longitude, latitude (浙江); checked as numbers
 MAP_ZOOM = env("MAP_ZOOM", default="7")  # checked as a whole number 0–18
+
+
+def _tile_origin(url: str) -> str | None:
+    """The CSP source of a tile URL template: its scheme and host, "{s}" (the subdomain letters) as "*"."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.replace("{s}", "tiles-subdomain"))
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    host = parts.netloc.replace("tiles-subdomain", "*")
+    if "*" in host and not host.startswith("*."):
+        host = "*." + host.split(".", 1)[1]
+    return f"{parts.scheme}://{host}"
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"]
+        + sorted({o for o in map(_tile_origin, (MAP_TILE_URL, MAP_TILE_OVERLAY_URL)) if o}),
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from portal.accounts.models import Organization
 from portal.core import fsm, policy
-from portal.core.apis import ChoiceLabelField, MoveOutput, Pagination, moves_of
+from portal.core.apis import ChoiceLabelField, MoveOutput, Pagination, moves_of, paginated
 from projects.models import (
     FeasibilityOpinion,
     FeasibilityReview,
@@ -175,7 +175,7 @@ class FeasibilityReviewViewSet(viewsets.ViewSet):
         return Response(FeasibilityReviewOutput(review, context={"today": services.today()}).data, status=code)
 
     @extend_schema(parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
-                   responses=FeasibilityReviewOutput(many=True))
+                   responses=paginated(FeasibilityReviewOutput))
     def list(self, request, project_pk=None):
         project = project_for(request.user, project_pk)
         paginator = Pagination()
@@ -240,7 +240,7 @@ class FeasibilityOpinionViewSet(viewsets.ViewSet):
 
     @extend_schema(parameters=[OpenApiParameter("state", str, enum=["pending", "given"]),
                                OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
-                   responses=FeasibilityQueueOpinionOutput(many=True))
+                   responses=paginated(FeasibilityQueueOpinionOutput))
     def list(self, request):
         state = request.query_params.get("state", "")
         if state and state not in OpinionState.values:

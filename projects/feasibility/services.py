@@ -12,7 +12,7 @@ from portal.accounts.models import Organization, OrganizationKind, Role, User
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record, audit_record_create
 from portal.core import fsm
-from portal.core.errors import ApplicationError
+from portal.core.errors import ApplicationError, ErrorCode
 from portal.core.services import lock, object_void, today, users_by_organization
 from portal.notifications.services import NotificationSpec, notify, notify_many
 from projects.models import (
@@ -227,7 +227,7 @@ def opinion_give(*, actor: User, opinion: FeasibilityOpinion, conclusion: str, o
         raise ApplicationError(
             _("%(org)s gave its opinion already (%(when)s); it cannot be changed.") % {
                 "org": opinion.department.name, "when": timezone.localtime(opinion.given_at).strftime("%Y-%m-%d %H:%M")},
-            code="already_given",
+            code=ErrorCode.ALREADY_GIVEN,
         )
     review = opinion.review
     before, after = fsm.move(opinion, "give", user=actor)

@@ -11,13 +11,13 @@ A project the caller may not see is a 404 everywhere; one they see but may not a
 
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import parsers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from portal.core import policy, uploads
-from portal.core.apis import ChoiceLabelField, Pagination
+from portal.core.apis import ChoiceLabelField, Pagination, paginated
 from projects.selectors import project_for
 
 from ..models import GateConfirmation, GateRequirement, Project, ProjectDocument, RequirementKind, Stage
@@ -43,6 +43,7 @@ class GateChecklistItemOutput(serializers.Serializer):
         return obj.confirmation.pk if obj.confirmation else None
 
 
+@extend_schema_serializer(many=False)  # one object, although the viewset's `list` answers it
 class GateOutput(serializers.Serializer):
     project_id = serializers.IntegerField(source="project.pk")
     stage = serializers.CharField()
@@ -196,7 +197,7 @@ class ProjectDocumentViewSet(viewsets.ViewSet):
             raise Http404
         return document
 
-    @extend_schema(parameters=[OpenApiParameter("page", int)], responses=ProjectDocumentOutput(many=True))
+    @extend_schema(parameters=[OpenApiParameter("page", int)], responses=paginated(ProjectDocumentOutput))
     def list(self, request, project_pk=None):
         project = project_for(request.user, project_pk, related=("owner", "liaison_officer"))
         paginator = Pagination()
@@ -240,7 +241,7 @@ class GateConfirmationViewSet(viewsets.ViewSet):
     queryset = GateConfirmation.objects.none()
     lookup_value_regex = r"\d+"
 
-    @extend_schema(responses=GateConfirmationOutput(many=True))
+    @extend_schema(responses=paginated(GateConfirmationOutput))
     def list(self, request, project_pk=None):
         project = project_for(request.user, project_pk, related=("owner", "liaison_officer"))
         paginator = Pagination()

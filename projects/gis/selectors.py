@@ -13,6 +13,7 @@ from typing import cast
 from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet, TextField
 from django.db.models.functions import Cast
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -48,6 +49,10 @@ CITY_LABELS = (
 )
 
 
+# Built by scripts/build_map_outline.py; its source and licence: static/geo/README.md.
+OUTLINE_FILE = "geo/zhejiang.json"
+
+
 def map_config() -> dict:
     """What the browser needs to draw a map, from the settings (README "Maps"); given to the page as JSON."""
     subdomains = settings.MAP_TILE_SUBDOMAINS
@@ -63,6 +68,8 @@ def map_config() -> dict:
         "center": [float(settings.MAP_CENTER[0]), float(settings.MAP_CENTER[1])],  # longitude, latitude
         "zoom": int(float(settings.MAP_ZOOM)),
         "cities": [{"name": name, "point": [lon, lat]} for name, lon, lat in CITY_LABELS],
+        # The province outline under the projects when there are no tiles (Natural Earth, public domain).
+        "outline_url": static(OUTLINE_FILE),
         "colours": {"phase": PHASE_COLOURS, "status": STATUS_COLOURS},
         "labels": {
             "phase": {k: str(v) for k, v in Phase.choices},

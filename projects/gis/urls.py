@@ -6,5 +6,6 @@ from . import views
 
 urlpatterns = [
     path("map/", views.project_map, name="map"),
+    path("regions.json", views.region_options, name="region-options"),
     path("<int:pk>/location/", views.project_location, name="location"),
 ]

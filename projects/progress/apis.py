@@ -3,7 +3,8 @@ report and its correction — the same services as the pages. Amounts in 元; mo
 
 import datetime
 
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -77,6 +78,7 @@ class ProgressSummaryOutput(serializers.Serializer):
     planned_total = serializers.DecimalField(max_digits=18, decimal_places=2)
 
 
+@extend_schema_serializer(many=False)  # one object, although the viewset's `list` answers it
 class MonthlyProgressOutput(serializers.Serializer):
     project_id = serializers.IntegerField()
     summary = ProgressSummaryOutput()
@@ -124,6 +126,9 @@ class PlanYearMonthOutput(serializers.Serializer):
 class PlanYearOutput(serializers.Serializer):
     year = serializers.IntegerField()
     plans = PlanYearMonthOutput(many=True)
+
+
+MIN_YEAR, MAX_YEAR = 1900, 2999  # the years a plan may be read for (GET …/plan/{year}/)
 
 
 def _table(project: Project) -> dict:
@@ -185,6 +190,9 @@ class MonthlyProgressViewSet(viewsets.ViewSet):
     def plan_year(self, request, project_pk=None, year=None):
         """The stored plan of one year with each month's version, to send back with a change of the plan."""
         project = self._project(request)
+        if not MIN_YEAR <= int(year) <= MAX_YEAR:  # the path takes any four digits; 0000 is no year at all
+            raise serializers.ValidationError({"year": [_("Enter a year from %(min)s to %(max)s.") % {
+                "min": MIN_YEAR, "max": MAX_YEAR}]})
         rows, _stamp = selectors.plan_year(project=project, year=int(year))
         return Response(PlanYearOutput({"year": int(year), "plans": [
             {"month": f"{m:%Y-%m}", "planned_investment": r.planned_investment, "version": r.version}

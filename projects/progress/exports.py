@@ -7,6 +7,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from portal.core.exports import append_row
+
 from .figures import TEN_THOUSAND
 from .selectors import REPORT_STATE_LABELS, ProgressTable
 
@@ -22,7 +24,7 @@ def _pct(value: Decimal | None) -> float | None:
 def monthly_xlsx(project, table: ProgressTable) -> bytes:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("Monthly progress"))
-    ws.append([project.name, project.code])
+    append_row(ws, [project.name, project.code])
     ws.append([capfirst(_("total investment (10k yuan)")), _wan(project.total_investment)])
     ws.append([])
     ws.append([capfirst(h) for h in (
@@ -31,7 +33,7 @@ def monthly_xlsx(project, table: ProgressTable) -> bytes:
         _("plan attainment (%)"), _("month on month (%)"), _("physical progress (%)"), _("report"), _("note"))])
     for line in table.lines:
         f = line.figures
-        ws.append([
+        append_row(ws, [
             f"{f.month:%Y-%m}", _wan(f.planned), _wan(f.cumulative_planned), _wan(f.completed),
             _wan(f.cumulative_completed), _pct(f.completion_rate), _pct(f.attainment), _pct(f.month_on_month),
             _pct(f.physical), str(REPORT_STATE_LABELS[f.state]), line.row.note if line.row else "",

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from portal.accounts.models import Organization, User
 from portal.core import policy
-from portal.core.apis import ChoiceLabelField, Pagination
+from portal.core.apis import ChoiceLabelField, Pagination, paginated
 from portal.core.models import Region
 from projects.selectors import project_for
 
@@ -209,7 +209,7 @@ class RegionWorkViewSet(viewsets.ViewSet):
             pk=pk, project=project)
 
     @extend_schema(parameters=[OpenApiParameter(n, str) for n in ("region", "kind", "status", "page")],
-                   responses=RegionWorkOutput(many=True))
+                   responses=paginated(RegionWorkOutput))
     def list(self, request, project_pk=None):
         project = project_for(request.user, project_pk)
         q = request.query_params

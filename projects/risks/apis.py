@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from portal.accounts.models import Organization
 from portal.core import policy
-from portal.core.apis import ChoiceLabelField, Pagination
+from portal.core.apis import ChoiceLabelField, Pagination, paginated
 from projects.models import Risk, RiskCategory, RiskStatus
 from projects.models.risks import LIVE_RISK_STATUS_CHOICES, RiskBand
 from projects.selectors import project_for
@@ -135,7 +135,7 @@ class ProjectRiskViewSet(viewsets.ViewSet):
             policy.require(request.user, action_name, risk)
         return risk
 
-    @extend_schema(parameters=FILTER_PARAMETERS, responses=RiskOutput(many=True))
+    @extend_schema(parameters=FILTER_PARAMETERS, responses=paginated(RiskOutput))
     def list(self, request, project_pk=None):
         project = project_for(request.user, project_pk)
         qs = selectors.project_risks(user=request.user, project=project, filters=_filters(request))
@@ -208,7 +208,7 @@ class RiskViewSet(viewsets.ViewSet):
 
     queryset = Risk.objects.none()
 
-    @extend_schema(parameters=FILTER_PARAMETERS, responses=RiskOutput(many=True))
+    @extend_schema(parameters=FILTER_PARAMETERS, responses=paginated(RiskOutput))
     def list(self, request):
         qs = selectors.overview_risks(user=request.user, filters=_filters(request))
         paginator = Pagination()

@@ -8,6 +8,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 
+from portal.core.exports import append_row
 from projects.models import RiskCategory, RiskStatus
 from projects.models.risks import RiskBand
 
@@ -29,7 +30,7 @@ def risks_xlsx(risks) -> bytes:
     for r in risks.iterator(chunk_size=500):
         score = r.likelihood * r.impact
         band = r.band
-        ws.append([
+        append_row(ws, [
             r.project.code, r.project.name, r.title, str(categories.get(r.category, r.category)), r.likelihood,
             r.impact, _cell(ws, score, fill=PatternFill("solid", fgColor=BAND_FILLS[band])), str(bands[band]),
             str(statuses.get(r.status, r.status)), r.owner_organization.name if r.owner_organization else "",

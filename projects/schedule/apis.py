@@ -25,7 +25,7 @@ from rest_framework.response import Response
 
 from portal.accounts.models import Organization
 from portal.core import policy
-from portal.core.apis import Pagination
+from portal.core.apis import Pagination, paginated
 from projects.selectors import project_for
 
 from ..models import Project, ResponsibilityKind, ScheduleTask, TaskDependency
@@ -159,7 +159,7 @@ class TaskViewSet(viewsets.ViewSet):
     lookup_value_regex = r"\d+"
 
     @extend_schema(parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
-                   responses=ScheduleTaskOutput(many=True))
+                   responses=paginated(ScheduleTaskOutput))
     def list(self, request, project_pk=None):
         project = project_for(request.user, project_pk)
         rows = selectors.schedule_view(project=project, with_responsibilities=True).rows
@@ -274,7 +274,7 @@ class DependencyViewSet(viewsets.ViewSet):
     queryset = TaskDependency.objects.none()
     lookup_value_regex = r"\d+"
 
-    @extend_schema(responses=TaskDependencyOutput(many=True))
+    @extend_schema(responses=paginated(TaskDependencyOutput))
     def list(self, request, project_pk=None):
         project = project_for(request.user, project_pk)
         paginator = Pagination()
@@ -336,7 +336,7 @@ class BaselineViewSet(viewsets.ViewSet):
 
     queryset = ScheduleTask.objects.none()
 
-    @extend_schema(responses=ScheduleBaselineOutput(many=True))
+    @extend_schema(responses=paginated(ScheduleBaselineOutput))
     def list(self, request, project_pk=None):
         project = project_for(request.user, project_pk)
         paginator = Pagination()
@@ -494,7 +494,7 @@ class MyResponsibilitiesViewSet(viewsets.ViewSet):
 
     @extend_schema(parameters=[OpenApiParameter("show", str, enum=["open", "all"]),
                                OpenApiParameter("organization", int), OpenApiParameter("page", int)],
-                   responses=OwedTaskOutput(many=True))
+                   responses=paginated(OwedTaskOutput))
     def list(self, request):
         q = request.query_params
         if q.get("show") not in (None, "", "open", "all"):

@@ -13,6 +13,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from portal.core.exports import append_row
+
 from ..models import ResponsibilityKind
 from .selectors import ScheduleView
 
@@ -70,7 +72,7 @@ def schedule_xlsx(view: ScheduleView) -> bytes:
                                                    COL_ACTUAL_FINISH)]
     for row in view.rows:
         t = row.task
-        ws.append([t.wbs, t.name, YES if t.is_milestone else NO, t.planned_start, t.planned_finish, t.actual_start,
+        append_row(ws, [t.wbs, t.name, YES if t.is_milestone else NO, t.planned_start, t.planned_finish, t.actual_start,
                    t.actual_finish, t.percent_complete, row.predecessors_text,
                    *(row.names(k) for k in RACI_COLUMNS), t.note])
         for col in date_columns:
@@ -82,7 +84,7 @@ def schedule_xlsx(view: ScheduleView) -> bytes:
                  "进度偏差(天)"])
     for row in view.rows:
         a = row.analysis
-        info.append([row.task.wbs, row.task.name, a.float.total_float if a.float else None,
+        append_row(info, [row.task.wbs, row.task.name, a.float.total_float if a.float else None,
                      YES if a.critical else NO, YES if a.late else NO, YES if a.critical_late else NO,
                      row.baseline_start, row.baseline_finish, a.forecast_finish, a.variance_days])
         for col in (7, 8, 9):
@@ -94,7 +96,7 @@ def schedule_xlsx(view: ScheduleView) -> bytes:
     info.append(["项目完成百分比(按计划工期加权)", s.percent_complete])
     info.append(["截至今日计划完成百分比", s.planned_percent])
     info.append(["预测完工", s.forecast_finish])
-    info.append(["基线", view.baseline.name if view.baseline else None])
+    append_row(info, ["基线", view.baseline.name if view.baseline else None])
     info.append(["计算日期", view.today])
     return _save(wb)
 

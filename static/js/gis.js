@@ -93,12 +93,41 @@
     return node;
   }
 
+  // The province outline (static/geo/zhejiang.json, Natural Earth, public domain: scripts/build_map_outline.py)
+  // in the background pane, over the graticule and under the projects, taking no clicks. Fetched from the
+  // portal's own static files (the browser caches it); the container's data-outline says "drawn" or "failed"
+  // (the map works without it).
+  function outline(map, config, shift) {
+    const container = map.getContainer();
+    if (!config.outline_url) return;
+    const styles = {
+      province: { color: "#5b7fa6", weight: 1.6, opacity: 0.9, fillColor: "#ffffff", fillOpacity: 0.75 },
+      land: { stroke: false, fillColor: "#e4e9ef", fillOpacity: 1 },
+    };
+    fetch(config.outline_url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((r) => { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
+      .then((collection) => {
+        L.geoJSON(shift.toDisplay(collection), {
+          pane: "gis-base", interactive: false, pmIgnore: true, snapIgnore: true,
+          style: (f) => Object.assign({ className: "gis-outline gis-outline-" + f.properties.kind }, styles[f.properties.kind] || styles.land),
+        }).addTo(map);
+        container.dataset.outline = "drawn";
+      })
+      .catch(() => { container.dataset.outline = "failed"; });
+  }
+
   function plainBackground(map, config, shift) {
-    // No tile server: a light graticule every degree and the prefecture cities, so that the shapes have a place.
+    // No tile server: a light graticule every degree, the province outline and the prefecture cities, so that
+    // the shapes have a place.
     map.getContainer().classList.add("gis-plain");
-    const opts = { color: "#9fb3c8", weight: 0.6, opacity: 0.6, interactive: false, pmIgnore: true, className: "gis-graticule" };
+    // One pane under the projects (overlay 400) for the background: the graticule, then the outline over it.
+    const base = map.createPane("gis-base");
+    base.style.zIndex = "350";
+    base.style.pointerEvents = "none";
+    const opts = { pane: "gis-base", color: "#9fb3c8", weight: 0.6, opacity: 0.6, interactive: false, pmIgnore: true, className: "gis-graticule" };
     for (let lon = 70; lon <= 140; lon += 1) L.polyline([[0, lon], [60, lon]], opts).addTo(map);
     for (let lat = 0; lat <= 60; lat += 1) L.polyline([[lat, 70], [lat, 140]], opts).addTo(map);
+    outline(map, config, shift);
     // The city labels have a pane of their own above the project shapes and markers (overlay 400, markers 600),
     // under the tooltips and popups, and take no clicks: a project drawn on a city never hides its name, and
     // the name never takes the project's click. The name sits just below the city's point (gis.css), so a

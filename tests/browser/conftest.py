@@ -84,8 +84,14 @@ def page(context, live_server):
     page.on("request", log.on_request)
     page.on("response", log.on_response)
     page.request_log = log
+    # The Content-Security-Policy (settings CONTENT_SECURITY_POLICY) must not block anything a page does: Chromium
+    # reports each blocked script, style, image or connection on the console.
+    csp_violations: list[str] = []
+    page.on("console", lambda message: csp_violations.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text else None)
     yield page
     page.close()
+    assert csp_violations == [], "\n".join(csp_violations)
 
 
 @pytest.fixture(scope="session")

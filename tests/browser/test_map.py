@@ -77,7 +77,7 @@ def test_the_map_draws_every_project_and_opens_a_popup(page, screenshots_dir):
     expect(popup).to_contain_text(hospital.code)
     expect(popup).to_contain_text(hospital.owner.name)
     assert popup.get_by_test_id("popup-link").get_attribute("href") == hospital.get_absolute_url()
-    page.wait_for_function("getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'")
+    expect(page.locator(".leaflet-popup")).to_have_css("opacity", "1")  # (a string to wait on is eval: CSP)
     page.screenshot(path=str(screenshots_dir / "map.png"), full_page=True)
 
     # Colour by status: the legend follows and the shapes take the status colours.
@@ -95,6 +95,48 @@ def test_the_map_draws_every_project_and_opens_a_popup(page, screenshots_dir):
     back = page.evaluate(f"PortalGIS.gcj02ToWgs84({there[0]}, {there[1]})")
     assert back == pytest.approx([120.155, 30.274], abs=1e-9)
     assert_clean(page)
+
+
+def test_the_plain_map_draws_the_province_outline_under_the_projects(page, screenshots_dir):
+    log_in(page, "staff")
+    hospital = Project.objects.get(name="金华市中心医院新院区")
+    page.goto(reverse("projects:map"))
+    the_map = page.get_by_test_id("project-map")
+    expect(the_map).to_have_attribute("data-outline", "drawn")
+    expect(the_map).to_have_attribute("data-drawn", str(Project.objects.active().filter(location__isnull=False).count()))
+    province = page.locator(".leaflet-gis-base-pane path.gis-outline-province")
+    expect(province).to_have_count(1)
+    expect(page.locator(".leaflet-gis-base-pane path.gis-outline-land")).to_have_count(1)
+    facts = page.evaluate("""() => {
+      const base = getComputedStyle(document.querySelector('.leaflet-gis-base-pane'));
+      const overlay = getComputedStyle(document.querySelector('.leaflet-overlay-pane'));
+      const outline = document.querySelector('path.gis-outline-province').getBoundingClientRect();
+      const inside = [...document.querySelectorAll('.gis-city')].filter((icon) => {
+        const p = icon.getBoundingClientRect();
+        return p.left >= outline.left && p.left <= outline.right && p.top >= outline.top && p.top <= outline.bottom;
+      }).length;
+      return {base: +base.zIndex, overlay: +overlay.zIndex, events: base.pointerEvents, inside,
+              width: outline.width, height: outline.height};
+    }""")
+    assert facts["base"] < facts["overlay"] and facts["events"] == "none", facts  # under the projects, no clicks
+    assert facts["inside"] == 11, facts  # every city label lies within the outline's box
+    assert facts["width"] > 200 and facts["height"] > 200, facts  # drawn at a size one can read
+    # The project on top of the outline still takes the click.
+    page.locator(f"path.gis-project[data-project='{hospital.pk}']").first.click()
+    expect(page.get_by_test_id("map-popup")).to_contain_text(hospital.name)
+    page.screenshot(path=str(screenshots_dir / "map-outline.png"), full_page=True)
+    assert [u for u in page.request_log.urls if u.endswith("/static/geo/zhejiang.json")] != []
+    assert_clean(page)
+
+
+def test_with_tiles_no_outline_is_drawn(page, gcj02_tiles):
+    log_in(page, "staff")
+    page.goto(reverse("projects:map"))
+    the_map = page.get_by_test_id("project-map")
+    expect(the_map).to_have_attribute("data-drawn", str(Project.objects.active().filter(location__isnull=False).count()))
+    assert page.locator("path.gis-outline").count() == 0 and page.locator("path.gis-graticule").count() == 0
+    assert the_map.get_attribute("data-outline") is None
+    assert not [u for u in page.request_log.urls if u.endswith("zhejiang.json")]
 
 
 def test_the_location_tab_draws_and_saves_a_point(page, screenshots_dir):

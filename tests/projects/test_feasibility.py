@@ -199,7 +199,7 @@ def test_giving_twice_through_the_api_records_one_opinion(en, staff, reviewer, p
     assert ok.status_code == 200 and ok.json()["state"] == "given"
     again = User.objects.get(username="fgw_head")  # the department's other reviewer, a moment later
     refused = en(again).post(url, {**body, "conclusion": "disagree"}, content_type="application/json")
-    assert refused.status_code == 400 and refused.json()["error"]["code"] == "already_given"
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "already_given"
     opinion.refresh_from_db()
     assert (opinion.conclusion, opinion.conditions, opinion.given_by) == ("agree_with_conditions", "优化线位",
                                                                          reviewer)

@@ -4,12 +4,14 @@ settings given to the page, query counts); and the system checks of the map sett
 
 import datetime
 import json
+import math
 import re
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import override_settings
@@ -22,6 +24,7 @@ from portal.audit.models import AuditEvent
 from portal.core import policy
 from projects.gis import geojson
 from projects.gis.checks import check_map_settings
+from projects.gis.selectors import CITY_LABELS
 from projects.models import Project, Stage
 
 pytestmark = pytest.mark.django_db
@@ -322,3 +325,67 @@ def test_a_map_setting_the_portal_cannot_use_is_refused_by_the_checks(overrides,
 def test_gcj02_is_accepted_by_the_checks():
     with override_settings(MAP_TILE_CRS="gcj02", MAP_TILE_URL="/tiles/{z}/{x}/{y}.png"):
         assert check_map_settings() == []
+
+
+# ------------------------------------------------------------------------------------------- the province outline
+OUTLINE = Path(settings.BASE_DIR) / "static" / "geo" / "zhejiang.json"
+
+
+def _inside(point, polygon) -> bool:
+    """Ray casting over a GeoJSON polygon's rings (holes count as outside)."""
+    x, y = point
+    inside = False
+    for ring in polygon:
+        for (x1, y1), (x2, y2) in zip(ring, ring[1:], strict=False):
+            if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+                inside = not inside
+    return inside
+
+
+def _in_multipolygon(point, geometry, margin: float = 0.0) -> bool:
+    """Inside, or within `margin` degrees of the coast (a city centre on the water's edge)."""
+    if any(_inside(point, polygon) for polygon in geometry["coordinates"]):
+        return True
+    x, y = point
+    for polygon in geometry["coordinates"]:
+        for ring in polygon:
+            for (x1, y1), (x2, y2) in zip(ring, ring[1:], strict=False):
+                dx, dy = x2 - x1, y2 - y1
+                t = max(0.0, min(1.0, ((x - x1) * dx + (y - y1) * dy) / ((dx * dx + dy * dy) or 1)))
+                if math.hypot(x - x1 - t * dx, y - y1 - t * dy) <= margin:
+                    return True
+    return False
+
+
+def test_the_page_config_names_the_outline_and_the_file_is_served(web, staff, railway):
+    for response in (web(staff).get("/projects/map/"), web(staff).get(url(railway))):
+        assert page_json(response, "gis-config")["outline_url"] == "/static/geo/zhejiang.json"
+    assert finders.find("geo/zhejiang.json") == str(OUTLINE)
+
+
+def test_the_outline_is_small_public_domain_and_holds_every_city_of_the_province():
+    assert OUTLINE.stat().st_size < 50_000  # drawn on every map page without tiles
+    collection = json.loads(OUTLINE.read_text(encoding="utf-8"))
+    assert collection["type"] == "FeatureCollection" and "Natural Earth" in collection["source"]
+    kinds = {f["properties"]["kind"]: f["geometry"] for f in collection["features"]}
+    province, land = kinds["province"], kinds["land"]
+    assert province["type"] == land["type"] == "MultiPolygon"
+    assert geojson.normalize(province)  # a geometry the portal itself accepts (closed rings, in China, valid)
+    for name, lon, lat in CITY_LABELS:  # 舟山 is on an island: the islands are part of the province
+        assert _in_multipolygon((lon, lat), province, margin=0.005), name  # 舟山's centre is on the quay
+        assert not _in_multipolygon((lon, lat), land), name
+    for name, lon, lat in (("上海", 121.47, 31.23), ("苏州", 120.62, 31.30), ("黄山", 118.34, 29.71),
+                           ("上饶", 117.94, 28.45), ("宁德", 119.55, 26.67)):
+        assert not _in_multipolygon((lon, lat), province), name
+        assert _in_multipolygon((lon, lat), land), name
+    west, south, east, north = geojson.bbox(province)
+    assert 117.9 < west < 118.1 and 27.0 < south < 27.3 and 122.6 < east < 123.3 and 31.1 < north < 31.3
+    licence = (OUTLINE.parent / "README.md").read_text(encoding="utf-8")
+    assert "public domain" in licence and "Natural Earth" in licence
+
+
+def test_the_script_draws_the_outline_under_the_projects_and_only_without_tiles():
+    script = (Path(settings.BASE_DIR) / "static" / "js" / "gis.js").read_text()
+    background = script[script.index("function plainBackground"):script.index("function createMap")]
+    assert "outline(map, config, shift)" in background  # called for the plain background only
+    assert 'pane: "gis-base"' in script and 'base.style.zIndex = "350"' in script  # under overlay (400)

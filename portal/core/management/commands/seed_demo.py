@@ -4,8 +4,10 @@ from portal.core.demo import DEMO_PASSWORD, USERS, seed_all
 
 
 class Command(BaseCommand):
-    help = ("Create the demo province: departments, organisations, a login per role, then each app's demo data "
-            "(~30 key projects, their lifecycle, approval cases; idempotent).")
+    help = (
+        "Create the demo province: departments, organisations, a login per role, then each app's demo data "
+        "(~30 key projects, their lifecycle, approval cases; idempotent)."
+    )
 
     def handle(self, *args, **options):
         result = seed_all()  # the demo province, then each app's declared demo data
