@@ -16,12 +16,13 @@ task as before (it cannot tell a rolled-back send from one not yet committed).
 """
 
 import logging
+import time
 from datetime import datetime, timedelta
 
 from celery import Task, current_app, signals
 from celery.exceptions import Retry
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -96,6 +97,18 @@ def claim(task_id: str) -> bool:
     return not rows.update(deliveries=F("deliveries") + 1)
 
 
+def _claim_patiently(task_id: str, tries: int = 5) -> bool:
+    """`claim`, tried again for a moment when the database is briefly locked (SQLite with a busy writer)."""
+    for attempt in range(tries):
+        try:
+            return claim(task_id)
+        except OperationalError:
+            if attempt == tries - 1:
+                raise  # the task fails unrun; its row stays "sent" and the sweep sends it again
+            time.sleep(0.2 * (attempt + 1))
+    return True
+
+
 def close(task_id: str, state: str, error: str = "", due_at: datetime | None = None) -> None:
     from .models import TaskRecord, TaskState
 
@@ -118,7 +131,7 @@ class LedgerTask(Task):
         task_id = getattr(request, "id", None)
         if getattr(request, "is_eager", False) or not task_id or self.name in UNTRACKED or not enabled():
             return super().__call__(*args, **kwargs)
-        if not claim(task_id):
+        if not _claim_patiently(task_id):
             logger.info("Task ledger: %s %s was already run or is running; this delivery is skipped",
                         self.name, task_id)
             return None
@@ -145,6 +158,10 @@ def sweep(now: datetime | None = None) -> dict:
     now = now or timezone.now()
     wait = timedelta(seconds=getattr(settings, "TASK_LEDGER_RESEND_SECONDS", 120))
     max_resends = getattr(settings, "TASK_LEDGER_MAX_RESENDS", 5)
+    # Forget old finished rows first: once tasks are re-sent, workers write to the table.
+    keep = timedelta(days=getattr(settings, "TASK_LEDGER_KEEP_DAYS", 7))
+    pruned, _ = TaskRecord.objects.filter(
+        state__in=[TaskState.DONE, TaskState.FAILED], finished_at__lt=now - keep).delete()
     stale = now - timedelta(seconds=lease_seconds())
     waiting = TaskRecord.objects.filter(
         Q(state=TaskState.SENT, due_at__lt=now - wait) | Q(state=TaskState.STARTED, started_at__lt=stale)
@@ -166,9 +183,6 @@ def sweep(now: datetime | None = None) -> dict:
         current_app.send_task(record.name, args=record.args, kwargs=record.kwargs, task_id=record.task_id,
                               queue=record.queue or None)
         resent += 1
-    keep = timedelta(days=getattr(settings, "TASK_LEDGER_KEEP_DAYS", 7))
-    pruned, _ = TaskRecord.objects.filter(
-        state__in=[TaskState.DONE, TaskState.FAILED], finished_at__lt=now - keep).delete()
     return {"resent": resent, "lost": lost, "pruned": pruned}
 
 

@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Any
 
 from django.db.models import Count, F, Q
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -186,7 +187,7 @@ def _schedule_baseline(r: Records) -> ConditionResult:
     if baseline is None:
         return ConditionResult(False, _("No schedule baseline has been saved."))
     return ConditionResult(True, _("Baseline “%(name)s” saved on %(day)s.") % {
-        "name": baseline.name, "day": day(baseline.created_at.date())})
+        "name": baseline.name, "day": day(timezone.localdate(baseline.created_at))})
 
 
 def _location(r: Records) -> ConditionResult:

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -74,7 +75,7 @@ class Gate:
 
 
 def _when(moment) -> str:
-    return date_format(moment, "Y-m-d") if moment else "—"
+    return date_format(timezone.localtime(moment), "Y-m-d") if moment else "—"  # the bureau's day, not UTC's
 
 
 def stage_requirements(*, project: Project, stage: str | None = None) -> list[GateRequirement]:
