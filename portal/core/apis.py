@@ -2,7 +2,9 @@
 cheapest authenticated JSON answer, the baseline the benchmark harness measures against."""
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
+
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -28,6 +30,42 @@ class ChoiceLabelField(serializers.CharField):
 
     def to_representation(self, value):
         return str(self.labels.get(value, value))
+
+
+def values_columns(output: type[serializers.Serializer], *, computed: Iterable[str] = ()) -> tuple[str, ...]:
+    """The `QuerySet.values()` keys `values_rows` reads for `output`: each field's source path joined by "__"
+    ("owner.name" → "owner__name"), without the `computed` fields."""
+    fields = output().fields
+    return tuple(dict.fromkeys("__".join(f.source_attrs) for name, f in fields.items() if name not in computed))
+
+
+def values_rows(output: type[serializers.Serializer], rows: Iterable[dict],
+                computed: dict[str, Callable[[dict], Any]] | None = None) -> list[dict]:
+    """`output(objects, many=True).data` for a list, from `QuerySet.values(*values_columns(output))` rows: the
+    same keys in the same order, each value through the same field's `to_representation` (None stays None, as in
+    DRF), `computed` fields (SerializerMethodField and the like) from a function of the row.
+
+    A 50-row page through a serializer built 50 model instances and walked every field's source per cell; this is
+    one dict per row and one field object per column (bench/REPORT.md). Only for flat outputs of plain fields;
+    tests compare the two paths on the same rows."""
+    computed = computed or {}
+    columns = []
+    for name, field in output().fields.items():
+        if name in computed:
+            columns.append((name, None, computed[name]))
+        else:
+            columns.append((name, "__".join(field.source_attrs), field.to_representation))
+    result = []
+    for row in rows:
+        out = {}
+        for name, key, convert in columns:
+            if key is None:
+                out[name] = convert(row)
+            else:
+                value = row[key]
+                out[name] = None if value is None else convert(value)
+        result.append(out)
+    return result
 
 
 class Pagination(pagination.PageNumberPagination):

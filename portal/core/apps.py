@@ -26,10 +26,14 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import plugins, taskledger, validators  # noqa: F401 — the ledger's publish signal
+        from django.contrib.auth.signals import user_logged_in
+
+        from . import permcache, plugins, sessions, taskledger, validators  # noqa: F401 — the ledger's publish signal
         from .schedule import sync_periodic_tasks
 
         validators.install()  # no control characters in any text input (API and pages)
+        permcache.connect()  # a role or permission change invalidates the cached permissions
+        user_logged_in.connect(sessions.mark_login, dispatch_uid="portal.core.sessions.mark_login")
 
         plugins.load()  # every installed app's declaration, once (the models are all loaded by now)
         post_migrate.connect(sync_periodic_tasks, sender=self)
