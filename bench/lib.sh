@@ -14,6 +14,9 @@ export ALLOWED_HOSTS=127.0.0.1,localhost
 export PORTAL_VAR_DIR=$OUT/var
 export CELERY_TASK_ALWAYS_EAGER=${CELERY_TASK_ALWAYS_EAGER:-true}
 export LOG_LEVEL=WARNING
+# Production's cache: Redis (sessions and permissions are read through it; portal.core.sessions, permcache). The
+# bench's own database number, emptied when the bench database is re-created.
+export CACHE_URL=${BENCH_CACHE_URL:-redis://127.0.0.1:6379/12}
 # Keep each worker's database connection for the whole run (production's default of 60 s would reconnect
 # mid-scenario and lose the ended backends' CPU time from the accounting).
 export CONN_MAX_AGE=600
@@ -33,6 +36,7 @@ bench_prepare_db() {
     step "fresh database $DB"
     psql_ -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
     psql_ -d postgres -c "CREATE DATABASE $DB"
+    redis-cli -u "$CACHE_URL" flushdb >/dev/null 2>&1 || true
   fi
   step "migrate"
   "$PY" manage.py migrate --noinput -v 0

@@ -23,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scenarios import BASELINE, BY_KEY  # noqa: E402
+from speed_report import ceiling_section, p95_goal_rows, profile_section  # noqa: E402
 
 TARGET_RATIO_THROUGHPUT = 0.30
 TARGET_RATIO_LATENCY = 1.5
@@ -301,6 +302,7 @@ def build(args) -> str:  # noqa: C901  (one report, top to bottom)
         lines.append(f"| (for information) leader dashboard p95 at the DOMAIN peak (i: 100 users, think time) "
                      f"| {peak['p95']:.1f} ms | {'within' if peak['p95'] <= TARGET_DASHBOARD_P95_MS else 'over'} "
                      f"{TARGET_DASHBOARD_P95_MS:.0f} ms |")
+    lines += p95_goal_rows(stats)
     steps = [("a_ping", None, "an authenticated request: session, user, middleware, JSON (a)"),
              ("b_api_list_superuser", "a_ping", "a 50-row project page without any permission check (b − a)"),
              ("d_api_list_leader", "b_api_list_superuser", "the model-permission check of a non-superuser (d − b)"),
@@ -315,6 +317,8 @@ def build(args) -> str:  # noqa: C901  (one report, top to bottom)
     failed = [k for k, s in stats.items() if s["failures"]]
     failures = ", ".join(f"{k} {stats[k]['failures']}" for k in failed)
     lines += ["", f"Failed requests: {failures}." if failed else "No request failed.", ""]
+    lines += ceiling_section(out / "ceiling")
+    lines += profile_section(out / "profile.json")
     lines += escalation_section(Path(args.out) / "escalation.json")
     return "\n".join(lines)
 

@@ -82,6 +82,20 @@ step "query counts after the load"
 bench_stop_gunicorn
 trap - EXIT INT TERM
 
+# Side by side with plain Django + DRF (bench/ceiling): the same wrk, worker count and machine, interleaved rounds.
+# Before the escalation scan below, which adds ~9,500 projects to the bench database.
+if [[ "${BENCH_CEILING:-1}" == 1 ]]; then
+  step "side by side with the plain Django + DRF reference (bench/ceiling)"
+  rm -rf "$OUT/ceiling"
+  OUT="$OUT/ceiling" RUNS=${BENCH_CEILING_RUNS:-3} DURATION=${BENCH_CEILING_DURATION:-20} \
+    bash bench/ceiling/side_by_side.sh | tail -n 12
+fi
+
+# Where the time goes: every back-to-back scenario in-process under cProfile (bench/profiling.py).
+step "profiles"
+"$PY" bench/profiling.py --requests "${BENCH_PROFILE_REQUESTS:-200}" --label "$(git rev-parse --short HEAD 2>/dev/null)" \
+  --out "$OUT/profile.json" | tail -n 20
+
 step "approval escalation scan over ${BENCH_ESCALATION_CASES:-50000} open cases"
 # Bounded (the deadline scan takes seconds at 50,000 cases, see REPORT.md); the report says if it was cut.
 if ! timeout "${BENCH_ESCALATION_SECONDS:-600}" "$PY" manage.py bench_escalation \

@@ -80,7 +80,7 @@ def project_region_codes(*, projects: Iterable[Project | int]) -> dict[int, list
     """The division codes of each project (or project id), in code order (as `project.regions.all()`), read in
     one query from the link table: no Region objects and no per-project prefetch cache, which cost most of a 50-row
     API page."""
-    codes: dict[int, list[str]] = {getattr(p, "pk", p): [] for p in projects}
+    codes: dict[int, list[str]] = {p if isinstance(p, int) else p.pk: [] for p in projects}
     links = Project.regions.through.objects.filter(project_id__in=list(codes)).order_by("region_id")
     for project_id, code in links.values_list("project_id", "region_id"):
         codes[project_id].append(code)

@@ -164,12 +164,13 @@ def test_the_project_list_rows_are_what_the_serializer_gives(staff, language):
 
 
 def test_the_orjson_renderer_writes_drf_s_bytes():
-    aware = timezone.make_aware(datetime.datetime(2026, 3, 1, 8, 30, 5, 123456))
+    aware = timezone.make_aware(datetime.datetime(2026, 3, 1, 8, 30, 5, 123456))  # noqa: DTZ001 (made aware)
     data = {
         "text": "浙江省重点工程 — “引号” \u2028 line", "lazy": gettext_lazy("Simplified Chinese"),
         "decimal": Decimal("123456789.10"), "int": 2**40, "float": 0.1, "none": None, "bool": True,
         "date": datetime.date(2026, 12, 3), "aware": aware, "utc": aware.astimezone(datetime.UTC),
-        "naive": datetime.datetime(2026, 1, 2, 3, 4, 5), "time": datetime.time(9, 30, 15, 250000),
+        "naive": datetime.datetime(2026, 1, 2, 3, 4, 5),  # noqa: DTZ001
+        "time": datetime.time(9, 30, 15, 250000),
         "nested": [{"a": [1, 2, {"b": "c"}]}, (1, 2)], 7: "int key",
     }
     assert ORJSONRenderer().render(data) == JSONRenderer().render(data)
