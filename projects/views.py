@@ -31,6 +31,9 @@ def project_list(request):
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="projects-{stamp}.xlsx"'
         return response
+    # Not the stored geometry nor the description: a page of 50 would read and decode every located project's
+    # GeoJSON for nothing (bench/REPORT.md, "Where the time goes").
+    projects = projects.defer("location", "description")
     return render(request, "projects/project_list.html", {
         "form": form, "page": paginate(request, projects.prefetch_related("regions")),
         "may_add": request.user.has_perm("projects.add_project"), "today": timezone.localdate(),

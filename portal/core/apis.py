@@ -5,7 +5,6 @@ import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
-
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404

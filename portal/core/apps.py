@@ -24,9 +24,8 @@ class CoreConfig(AppConfig):
         })
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
-
         from django.contrib.auth.signals import user_logged_in
+        from django.db.models.signals import post_migrate
 
         from . import permcache, plugins, sessions, taskledger, validators  # noqa: F401 — the ledger's publish signal
         from .schedule import sync_periodic_tasks
