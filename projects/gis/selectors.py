@@ -1,9 +1,10 @@
 """Reads of the maps: the projects a user may see, with their locations, as one GeoJSON FeatureCollection; the
 projects without a location; the location history of one project; and the map settings for the page.
 
-The map answers in a fixed number of queries whatever the number of projects (one for the located rows with
-their "late tasks" flag as an EXISTS subquery, one count of the unlocated ones), and builds the features from
-plain value rows: no model instance, no URL reversal per project (tests/projects/test_gis_api.py counts them)."""
+The map answers in a fixed number of queries whatever the number of projects (one aggregate for its ETag and the
+count of the unlocated ones, `project_map_state`; when the answer is not cached, one for the located rows with
+their "late tasks" flag as an EXISTS subquery), and builds the features from plain value rows: no model instance,
+no URL reversal per project (tests/projects/test_gis_api.py counts them)."""
 
 import hashlib
 import json
@@ -11,8 +12,21 @@ from datetime import date
 from typing import cast
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, QuerySet, TextField
-from django.db.models.functions import Cast
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    Exists,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Mod
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +37,7 @@ from portal.audit.models import AuditEvent
 from projects.models import OVERDUE_STAGES, STAGE_PHASE, Phase, Project, ScheduleTask, Stage
 from projects.selectors import project_list
 
-from . import geojson
+from . import geojson, simplify
 
 
 class MapStatus:
@@ -67,6 +81,8 @@ def map_config() -> dict:
         },
         "center": [float(settings.MAP_CENTER[0]), float(settings.MAP_CENTER[1])],  # longitude, latitude
         "zoom": int(float(settings.MAP_ZOOM)),
+        # The highest zoom of each simplified detail level: the map of all projects asks again past one.
+        "detail_zooms": [level.max_zoom for level in simplify.LEVELS[:-1]],
         "cities": [{"name": name, "point": [lon, lat]} for name, lon, lat in CITY_LABELS],
         # The province outline under the projects when there are no tiles (Natural Earth, public domain).
         "outline_url": static(OUTLINE_FILE),
@@ -103,33 +119,80 @@ def project_map_queryset(*, user: User, search: str = "", filters: dict | None =
     return project_list(user=user, search=search, filters=filters).select_related(None)
 
 
-_DERIVED: dict[bytes, tuple[str, str]] = {}
-DERIVED_MAX = 20_000
+_FACTS: dict[bytes, dict] = {}
+FACTS_MAX = 20_000
 
 
-def _derived(location_text: str) -> tuple[str, str]:
-    """The bbox and the representative point of a stored geometry given as JSON text, each as JSON text.
+def _facts(location_text: str, level: simplify.Level = simplify.FULL) -> tuple[str, str, str]:
+    """The bbox, the representative point and the geometry at `level` of a stored geometry given as JSON text,
+    each as JSON text. The bbox and the point are the stored geometry's, to the level's decimals (the bbox rounded
+    outwards: it still holds the whole stored geometry).
 
     Kept per process, under a digest of the text (not the text itself, which may be megabytes): a province's map
-    holds ~3,000 geometries of up to thousands of positions each, and walking their positions for every request
-    cost more than everything else the map API does (bench/REPORT.md, j). A changed location is a new key."""
+    holds ~3,000 geometries of up to thousands of positions each, and walking their positions (or simplifying
+    them) for every request cost more than everything else the map API does (bench/REPORT.md, j). A changed
+    location is a new key."""
     key = hashlib.blake2b(location_text.encode(), digest_size=16).digest()
-    hit = _DERIVED.get(key)
+    hit = _FACTS.get(key)
+    location = None
     if hit is None:
         location = json.loads(location_text)
-        hit = json.dumps(geojson.bbox(location)), json.dumps(geojson.representative_point(location))
-        if len(_DERIVED) >= DERIVED_MAX:
-            _DERIVED.clear()
-        _DERIVED[key] = hit
-    return hit
+        hit = {"bbox": json.dumps(geojson.bbox(location)), "point": json.dumps(geojson.representative_point(location))}
+        if len(_FACTS) >= FACTS_MAX:
+            _FACTS.clear()
+        _FACTS[key] = hit
+    if level is simplify.FULL:
+        return hit["bbox"], hit["point"], location_text
+    texts = hit.get(level.key)
+    if texts is None:
+        location = location if location is not None else json.loads(location_text)
+        texts = hit[level.key] = (
+            json.dumps(simplify.outward_bbox(geojson.bbox(location), level)),
+            json.dumps(simplify.rounded_point(geojson.representative_point(location), level)),
+            json.dumps(simplify.simplify(location, level), separators=(",", ":")),
+        )
+    return texts
+
+
+def _stage_rank() -> Case:
+    return Case(*[When(stage=stage, then=Value(i + 1)) for i, stage in enumerate(Stage.values)], default=Value(0))
+
+
+def project_map_state(*, user: User, search: str = "", filters: dict | None = None, today: date | None = None
+                      ) -> dict:
+    """What the map of `user` with these filters is made of, in one aggregate query and without reading a
+    geometry: the count of the located projects and a sum of a hash of their ids (which projects), their latest
+    change and their owners' (code, name, location and owner name change only through services that stamp
+    updated_at: a QuerySet.update() of those is not seen), the same sum weighted by stage, the sums over the
+    overdue ones and over those with late tasks (the status changes with the date and the schedule without
+    touching the project), and the count of the matching projects without a location. The map API's ETag and
+    the key of its cached answer."""
+    today = today or timezone.localdate()
+    located = Q(location__isnull=False)
+    # A multiplicative hash of each id (Knuth's constant, modulo a prime): a sum of them tells sets apart far better
+    # than a sum of the ids, and stays well inside a 64-bit integer (≤ 4.3e9 per id, ×9 for the stage weight).
+    spread = Mod(Cast("pk", BigIntegerField()) * Value(2654435761), Value(4294967311))
+    late = Q(pk__in=ScheduleTask.objects.filter(voided_at__isnull=True, planned_finish__lt=today,
+                                                percent_complete__lt=100).values("project_id"))
+    overdue = Q(planned_finish__lt=today, stage__in=list(OVERDUE_STAGES))
+    projects = project_map_queryset(user=user, search=search, filters=filters).order_by()
+    state = projects.aggregate(
+        n=Count("pk", filter=located), ids=Sum(spread, filter=located),
+        changed=Max("updated_at", filter=located), owners=Max("owner__updated_at", filter=located),
+        stages=Sum(spread * _stage_rank(), filter=located), late=Sum(spread, filter=located & late),
+        overdue=Sum(spread, filter=located & overdue), without=Count("pk", filter=~located),
+    )
+    return state
 
 
 def project_map_json(*, user: User, search: str = "", filters: dict | None = None,
-                     today: date | None = None) -> str:
+                     today: date | None = None, level: simplify.Level = simplify.FULL,
+                     without: int | None = None) -> str:
     """A GeoJSON FeatureCollection (as JSON text) of the located projects `user` may see, filtered like the list
-    page, with the count of the others in the foreign member "without_location". Each feature: "id", "bbox", the
-    stored geometry and properties id, code, name, phase, stage, status, owner, url and point (a representative
-    position for a marker).
+    page, with the count of the others in the foreign member "without_location" (`without` when the caller has
+    counted them already). Each feature: "id", "bbox", the geometry at `level` (the stored one by default) and
+    properties id, code, name, phase, stage, status, owner, url and point (a representative position for a
+    marker). The bbox and the point are the stored geometry's (to the level's decimals).
 
     The stored geometry is read as JSON text and written into the answer as it is: decoding and encoding again
     the geometries of every project was most of the time of a province-wide map."""
@@ -144,15 +207,16 @@ def project_map_json(*, user: User, search: str = "", filters: dict | None = Non
     features = []
     phase_of = cast(dict[str, Phase], STAGE_PHASE)  # the rows' stages are Stage values (str)
     for pk, code, name, stage, planned_finish, owner, location_text, late in rows:
-        bbox, point = _derived(location_text)
+        bbox, point, geometry = _facts(location_text, level)
         properties = json.dumps({
             "id": pk, "code": code, "name": name, "phase": phase_of[stage].value, "stage": stage,
             "status": project_status(stage=stage, planned_finish=planned_finish, late_tasks=late, today=today),
             "owner": owner, "url": detail_url.format(pk),
         }, ensure_ascii=False)
-        features.append(f'{{"type":"Feature","id":{pk},"bbox":{bbox},"geometry":{location_text},'
+        features.append(f'{{"type":"Feature","id":{pk},"bbox":{bbox},"geometry":{geometry},'
                         f'"properties":{properties[:-1]},"point":{point}}}}}')
-    without = projects.filter(location__isnull=True).count()
+    if without is None:
+        without = projects.filter(location__isnull=True).count()
     return f'{{"type":"FeatureCollection","features":[{",".join(features)}],"without_location":{without}}}'
 
 

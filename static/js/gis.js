@@ -203,15 +203,28 @@
     return "polygon";
   }
 
+  // The detail level of a zoom: the index of the first level whose highest zoom reaches it (config.detail_zooms,
+  // from projects/gis/simplify.py LEVELS); past the last, the stored geometries.
+  function detailLevel(config, zoom) {
+    const tops = config.detail_zooms || [];
+    const i = tops.findIndex((top) => zoom <= top);
+    return i === -1 ? tops.length : i;
+  }
+
   function projectsMap(container, config) {
     const { map, shift } = createMap(container, config);
     const count = document.querySelector("[data-testid=map-count]");
-    const shapes = []; // {layer, kind, props}
+    let shapes = []; // {layer, kind, props}
     // A line or an area too small to see or click at the current zoom is also shown as a dot at its
     // representative point (the feature's "point").
-    const dots = []; // {dot, bounds}
+    let dots = []; // {dot, bounds}
+    let drawnGroup = null; // every shape of the last answer
     const markers = L.layerGroup();
     let colourBy = "phase";
+    // The geometries come simplified for the map's zoom (the API's `zoom`): asked again only when the zoom
+    // crosses into another detail level, never on a pan; the browser revalidates its copy with the ETag.
+    let loadedLevel = null;
+    let requested = 0; // the latest request: an older answer arriving late is dropped
 
     function colourOf(props) { return config.colours[colourBy][props[colourBy]] || "#64748b"; }
     function restyle() {
@@ -224,54 +237,89 @@
       });
     }
 
-    count.textContent = config.labels.loading;
-    fetch(container.dataset.featuresUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then((r) => r.json().then((body) => ({ ok: r.ok, body })))
-      .then(({ ok, body }) => {
-        if (!ok) throw new Error((body.error && body.error.message) || String(body));
-        const bounds = L.latLngBounds([]);
-        // Areas first, then lines, then points: the small shapes stay clickable on top of the large ones.
-        const order = { polygon: 0, line: 1, point: 2 };
-        const features = body.features.slice().sort((a, b) => order[kindOf(a.geometry.type)] - order[kindOf(b.geometry.type)]);
-        features.forEach((feature) => {
-          const display = shift.toDisplay(feature.geometry);
-          const props = feature.properties;
-          const group = L.geoJSON(display, {
-            className: "gis-project",
-            pointToLayer: (f, latlng) => L.circleMarker(latlng, { className: "gis-project" }),
-          });
-          leaves(group, (layer) => {
-            const kind = layer instanceof L.CircleMarker ? "point" : layer instanceof L.Polygon ? "polygon" : "line";
-            layer.bindPopup(() => popupFor(props, config), { maxWidth: 320 });
-            tag(layer, props.id);
-            shapes.push({ layer, kind, props });
-          });
-          group.addTo(map);
-          bounds.extend(group.getBounds());
-          if (kindOf(feature.geometry.type) !== "point") {
-            const p = shift.point(props.point);
-            const dot = L.circleMarker([p[1], p[0]], { className: "gis-project gis-project-dot" });
-            dot.bindPopup(() => popupFor(props, config), { maxWidth: 320 });
-            tag(dot, props.id);
-            shapes.push({ layer: dot, kind: "point", props });
-            dots.push({ dot, bounds: group.getBounds() });
-          }
+    function draw(body) {
+      const group = L.featureGroup();
+      const newShapes = [];
+      const newDots = [];
+      // Areas first, then lines, then points: the small shapes stay clickable on top of the large ones.
+      const order = { polygon: 0, line: 1, point: 2 };
+      const features = body.features.slice().sort((a, b) => order[kindOf(a.geometry.type)] - order[kindOf(b.geometry.type)]);
+      features.forEach((feature) => {
+        const display = shift.toDisplay(feature.geometry);
+        const props = feature.properties;
+        const shape = L.geoJSON(display, {
+          className: "gis-project",
+          pointToLayer: (f, latlng) => L.circleMarker(latlng, { className: "gis-project" }),
         });
-        restyle();
-        markers.addTo(map);
-        map.on("zoomend", toggleDots);
-        if (bounds.isValid()) map.fitBounds(bounds, { padding: [24, 24], maxZoom: 12 });
-        toggleDots();
-        count.textContent = features.length
-          ? config.labels.drawn.replace("%(n)s", String(features.length))
-          : config.labels.none;
-        container.dataset.drawn = String(features.length);
-      })
-      .catch((err) => {
-        count.textContent = config.labels.failed.replace("%(reason)s", err.message);
-        count.classList.add("error");
-        container.dataset.drawn = "error";
+        leaves(shape, (layer) => {
+          const kind = layer instanceof L.CircleMarker ? "point" : layer instanceof L.Polygon ? "polygon" : "line";
+          layer.bindPopup(() => popupFor(props, config), { maxWidth: 320 });
+          tag(layer, props.id);
+          newShapes.push({ layer, kind, props });
+        });
+        group.addLayer(shape);
+        if (kindOf(feature.geometry.type) !== "point") {
+          const p = shift.point(props.point);
+          const dot = L.circleMarker([p[1], p[0]], { className: "gis-project gis-project-dot" });
+          dot.bindPopup(() => popupFor(props, config), { maxWidth: 320 });
+          tag(dot, props.id);
+          newShapes.push({ layer: dot, kind: "point", props });
+          newDots.push({ dot, bounds: shape.getBounds() });
+        }
       });
+      // Swap in one go: the old shapes stay until the new ones are ready.
+      if (drawnGroup) map.removeLayer(drawnGroup);
+      markers.clearLayers();
+      shapes = newShapes;
+      dots = newDots;
+      drawnGroup = group;
+      restyle();
+      group.addTo(map);
+      return features.length;
+    }
+
+    function load(level, first) {
+      const zoom = Math.max(0, Math.min(22, Math.ceil(map.getZoom())));
+      const url = container.dataset.featuresUrl;
+      const request = ++requested;
+      loadedLevel = level;
+      if (first) count.textContent = config.labels.loading;
+      container.dataset.loading = "true";
+      fetch(url + (url.indexOf("?") === -1 ? "?" : "&") + "zoom=" + zoom,
+        { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then((r) => r.json().then((body) => ({ ok: r.ok, body })))
+        .then(({ ok, body }) => {
+          if (request !== requested) return; // a newer request is on its way
+          if (!ok) throw new Error((body.error && body.error.message) || String(body));
+          const n = draw(body);
+          if (first) {
+            markers.addTo(map);
+            const bounds = drawnGroup.getBounds();
+            if (bounds.isValid()) map.fitBounds(bounds, { padding: [24, 24], maxZoom: 12 });
+          }
+          toggleDots();
+          count.classList.remove("error");
+          count.textContent = n ? config.labels.drawn.replace("%(n)s", String(n)) : config.labels.none;
+          container.dataset.drawn = String(n);
+          container.dataset.level = String(level);
+          delete container.dataset.loading;
+        })
+        .catch((err) => {
+          if (request !== requested) return;
+          loadedLevel = null; // asked again on the next zoom
+          count.textContent = config.labels.failed.replace("%(reason)s", err.message);
+          count.classList.add("error");
+          container.dataset.drawn = "error";
+          delete container.dataset.loading;
+        });
+    }
+
+    map.on("zoomend", () => {
+      toggleDots();
+      const level = detailLevel(config, map.getZoom());
+      if (level !== loadedLevel) load(level, false);
+    });
+    load(detailLevel(config, map.getZoom()), true);
 
     document.querySelectorAll("input[name=colour-by]").forEach((input) => {
       input.addEventListener("change", () => {
