@@ -7,6 +7,7 @@ from django.db.models import Count, Min, Q
 
 from portal.accounts.models import Role, User
 from portal.core import policy, workdays
+from portal.dashboards import cache as dashboard_cache
 
 from . import selectors
 from .models import AMBER_WORKDAYS, OPEN_CASE_STATES, RUNNING_REVIEW_STATES, ApprovalCase, CaseState
@@ -38,9 +39,16 @@ def approval_lights(*, user: User, today: datetime.date) -> dict:
     )
 
 
+@dashboard_cache.figures("approvals.lights", scope=("approvals.ApprovalCase",))
+def home_figures(user: User, role: str | None, today: datetime.date) -> dict:
+    """The bureau's lights, cached and shared by the users who see every case (`portal.dashboards.cache`)."""
+    return {"approval_lights": approval_lights(user=user, today=today)}
+
+
 def home_context(user: User, role: str | None, today: datetime.date) -> dict | None:
     if role in (Role.LEADER, Role.BUREAU_STAFF):
-        return {"approval_lights": approval_lights(user=user, today=today)}
+        cached = home_figures.get(user=user, role=role, today=today)
+        return {"approval_lights": cached.data["approval_lights"], "as_of": cached.as_of}
     if role == Role.DEPARTMENT_REVIEWER:
         return {"review_rows": review_rows(selectors.review_queue(user=user, state="open")[:HOME_ROWS], today)}
     if user.has_role(Role.CONTRACTOR):
