@@ -20,6 +20,7 @@ inserts into the membership table, raw SQL).
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -30,6 +31,7 @@ from django.db import transaction
 if TYPE_CHECKING:
     from portal.accounts.models import User
 
+logger = logging.getLogger(__name__)
 GLOBAL_VERSION_KEY = "portal:perms:v"
 
 
@@ -53,23 +55,33 @@ def permissions_of(user: User, compute) -> set[str]:
     if not enabled() or user.pk is None:
         return compute()
     keys = (GLOBAL_VERSION_KEY, _user_version_key(user.pk), _entry_key(user))
-    found = cache.get_many(keys)
+    try:
+        found = cache.get_many(keys)
+    except Exception:  # the cache is down: the database answers, as without the cache
+        logger.warning("permission cache unreachable; reading permissions from the database", exc_info=True)
+        return compute()
     versions = (found.get(keys[0], 0), found.get(keys[1], 0))
     entry = found.get(keys[2])
     if entry is not None and entry[0] == versions:
         return set(entry[1])
     perms = compute()
-    cache.set(keys[2], (versions, frozenset(perms)), settings.PERMISSION_CACHE_SECONDS)
+    try:
+        cache.set(keys[2], (versions, frozenset(perms)), settings.PERMISSION_CACHE_SECONDS)
+    except Exception:
+        logger.warning("permission cache unreachable; not kept", exc_info=True)
     return perms
 
 
 def _bump(key: str) -> None:
-    if cache.add(key, 1, timeout=None):
-        return
     try:
-        cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.add(key, 1, timeout=None)
+        if cache.add(key, 1, timeout=None):
+            return
+        try:
+            cache.incr(key)
+        except ValueError:  # evicted between add and incr
+            cache.add(key, 1, timeout=None)
+    except Exception:  # the cache is down: so are its entries (a restarted Redis starts empty)
+        logger.warning("permission cache unreachable; %s not bumped", key, exc_info=True)
 
 
 def _bump_now_and_on_commit(key: str) -> None:
