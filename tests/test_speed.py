@@ -193,3 +193,25 @@ def test_the_query_count_header_counts_every_query_of_the_view(staff):
     # The session and the user are read before the middleware's span begins: everything else is counted.
     assert 0 < header <= len(ctx.captured_queries)
     assert header >= len(ctx.captured_queries) - 2
+
+
+# --- the Content-Security-Policy header, built once ---------------------------------------------------------------
+
+
+def test_the_policy_built_once_is_django_csp_s_and_follows_the_settings(client_for, staff):
+    from dataclasses import asdict
+
+    from csp.middleware import CSPMiddleware
+    from csp.utils import build_policy
+    from django.conf import settings
+    from django.http import HttpRequest, HttpResponse
+
+    client = client_for(staff)
+    expected = build_policy(**asdict(CSPMiddleware(lambda r: None).get_policy_parts(HttpRequest(), HttpResponse())))
+    for path in ("/", "/api/v1/ping/", "/projects/"):
+        assert client.get(path)["Content-Security-Policy"] == expected
+    changed = {**settings.CONTENT_SECURITY_POLICY,
+               "DIRECTIVES": {**settings.CONTENT_SECURITY_POLICY["DIRECTIVES"], "img-src": ["'self'", "tiles.example.cn"]}}
+    with override_settings(CONTENT_SECURITY_POLICY=changed):
+        assert "img-src 'self' tiles.example.cn" in client.get("/api/v1/ping/")["Content-Security-Policy"]
+    assert client.get("/api/v1/ping/")["Content-Security-Policy"] == expected
