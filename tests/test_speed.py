@@ -215,3 +215,21 @@ def test_the_policy_built_once_is_django_csp_s_and_follows_the_settings(client_f
     with override_settings(CONTENT_SECURITY_POLICY=changed):
         assert "img-src 'self' tiles.example.cn" in client.get("/api/v1/ping/")["Content-Security-Policy"]
     assert client.get("/api/v1/ping/")["Content-Security-Policy"] == expected
+
+
+# --- choice labels ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_choice_labels_are_django_s_in_every_language(language):
+    from django.db.models import Model
+
+    projects = list(Project.objects.all()[:40])
+    fields = [f for f in Project._meta.concrete_fields if f.choices]
+    assert {f.name for f in fields} >= {"project_type", "level", "stage"}
+    with translation.override(language):
+        for p in projects:
+            for f in fields:
+                assert p._get_FIELD_display(f) == Model._get_FIELD_display(p, f)
+        unknown = Project(stage="no-such-stage")
+        assert unknown.get_stage_display() == "no-such-stage"
