@@ -20,7 +20,8 @@ or an entry without an endpoint, fails `test_every_page_has_an_entry` / `test_ev
 a new app cannot ship an unchecked endpoint.
 
 Each request runs in a savepoint rolled back afterwards, so an allowed write does not change the world the next
-call sees. The fixture world is the demo province (loaded once per session by conftest)."""
+call sees. The fixture world is the demo province (loaded once per session by conftest); each matrix user logs in
+once per module (`clients`), and every test starts with nothing but that session's cookie."""
 
 from __future__ import annotations
 
@@ -30,18 +31,20 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from portal.accounts.models import User
-from portal.audit.models import AuditEvent
+from portal.audit.models import AuditEvent, SecurityEvent
 from portal.core import fsm, policy
 
 
@@ -436,13 +439,59 @@ def _leaks(world: World, user: User, outcome: Outcome) -> list[str]:
     return [n for n in sorted(names) if n in outcome.body]
 
 
-def _clients(world: World) -> dict[str | None, Client]:
-    clients: dict[str | None, Client] = {None: Client()}
-    for name in spec.USERS:
-        client = Client()
-        client.force_login(world.users[name])
-        clients[name] = client
-    return clients
+@dataclass
+class Clients:
+    """A client per matrix user (None: anonymous), each logged in once for the module: `sessions` holds its
+    session key. The sessions are committed (the module fixture runs outside the tests' transactions) and every
+    call is rolled back, so a call that logs out or rotates the session changes nothing the next call meets:
+    `relogin` puts the session cookie back. (The sessions live SESSION_COOKIE_AGE, 30 minutes, from the login:
+    renewals are rolled back with the calls; the module takes a few minutes.)"""
+
+    clients: dict[str | None, Client]
+    sessions: dict[str, str]
+
+    def fresh(self) -> None:
+        """At the start of a test: every client as if new (no cookie a call set: language, CSRF), logged in."""
+        for name, client in self.clients.items():
+            client.cookies = SimpleCookie()
+            if name is not None:
+                self.relogin(name)
+
+    def relogin(self, username: str) -> None:
+        """After a call that may have ended `username`'s session (the logout page): its login cookie again."""
+        cookies = self.clients[username].cookies
+        key = self.sessions[username]
+        if settings.SESSION_COOKIE_NAME not in cookies or cookies[settings.SESSION_COOKIE_NAME].value != key:
+            cookies[settings.SESSION_COOKIE_NAME] = key
+
+    def __getitem__(self, username: str | None) -> Client:
+        return self.clients[username]
+
+
+@pytest.fixture(scope="module")
+def clients(world, django_db_blocker) -> Iterator[Clients]:
+    """Each matrix user logged in once for the module (Django's own login, as before each test formerly);
+    afterwards the sessions, the login records and the users' last-login times are put back as they were, so
+    the tests after this module meet the demo unchanged."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        assert not connection.in_atomic_block, "the matrix logins must be committed, outside a test"
+        users = [world.users[name] for name in spec.USERS]
+        last_login = dict(User.objects.filter(pk__in=[u.pk for u in users]).values_list("pk", "last_login"))
+        events_before = SecurityEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        made: dict[str | None, Client] = {None: Client()}
+        for user in users:
+            client = Client()
+            client.force_login(user)
+            made[user.username] = client
+        sessions = {name: made[name].cookies[settings.SESSION_COOKIE_NAME].value for name in spec.USERS}
+    yield Clients(clients=made, sessions=sessions)
+    with django_db_blocker.unblock():
+        Session.objects.filter(session_key__in=sessions.values()).delete()
+        SecurityEvent.objects.filter(pk__gt=events_before, user__in=users).delete()
+        for pk, when in last_login.items():
+            User.objects.filter(pk=pk).update(last_login=when)
 
 
 def callers(entry, side: str) -> tuple[str | None, ...]:
@@ -452,13 +501,15 @@ def callers(entry, side: str) -> tuple[str | None, ...]:
     return (None, *spec.USERS) if side == "own" else OTHER_SIDE_USERS
 
 
-def run_matrix(world: World, entry, url_for, methods: tuple[str, ...], api: bool) -> tuple[int, list[str]]:
+def run_matrix(
+    world: World, clients: Clients, entry, url_for, methods: tuple[str, ...], api: bool
+) -> tuple[int, list[str]]:
     if any(
         s == "instruction" or (isinstance(s, str) and s.startswith("instruction."))
         for s in entry.args.values()
     ):
         _instructions(world)
-    clients = _clients(world)
+    clients.fresh()
     checks, failures = 0, []
     for side in SIDES:
         filled = _fill(entry, world, side)
@@ -479,20 +530,18 @@ def run_matrix(world: World, entry, url_for, methods: tuple[str, ...], api: bool
                     why = f"shows another organisation's project {leaked}" if leaked else None
                 if why:
                     failures.append(f"{method} {url} as {username or 'anonymous'} ({side}, {expect}): {why}")
-                if method not in SAFE and username and "sessionid" not in clients[username].cookies:
-                    clients[username].force_login(user)  # the logout page logged it out
-                elif method not in SAFE and username and not clients[username].cookies["sessionid"].value:
-                    clients[username].force_login(user)
+                if method not in SAFE and username:
+                    clients.relogin(username)  # the logout page logged it out (its deletion was rolled back)
     return checks, failures
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(spec.PAGES))
-def test_page(name, world):
+def test_page(name, world, clients):
     entry = spec.PAGES[name]
     api = name.startswith("api-")
     checks, failures = run_matrix(
-        world, entry, lambda kwargs: reverse(name, kwargs=kwargs or None), entry.methods, api
+        world, clients, entry, lambda kwargs: reverse(name, kwargs=kwargs or None), entry.methods, api
     )
     assert checks, f"{name}: no call made"
     assert not failures, "\n".join(failures)
@@ -500,7 +549,7 @@ def test_page(name, world):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("operation", sorted(spec.API))
-def test_api_operation(operation, world, api_operations):
+def test_api_operation(operation, world, clients, api_operations):
     entry = spec.API[operation]
     if operation not in api_operations:
         pytest.fail(f"{operation} is not in the OpenAPI schema (stale entry)")
@@ -509,7 +558,7 @@ def test_api_operation(operation, world, api_operations):
     def url_for(kwargs):
         return re.sub(r"\{(\w+)\}", lambda m: str(kwargs[m.group(1)]), template)
 
-    checks, failures = run_matrix(world, entry, url_for, (method,), True)
+    checks, failures = run_matrix(world, clients, entry, url_for, (method,), True)
     assert checks, f"{operation}: no call made"
     assert not failures, "\n".join(failures)
 
@@ -551,3 +600,21 @@ def test_the_leak_check_sees_a_project_name(world):
     assert outcome.status == 200
     assert _leaks(world, world.users["owner"], outcome) == [world.objects["project"]["other"].name]
     assert _leaks(world, world.users["staff"], outcome) == []
+
+
+@pytest.mark.django_db
+def test_the_module_logins_outlive_a_logout_and_a_language_switch(world, clients):
+    """The clients logged in once per module stay logged in: after the logout page (its deletion rolled back with
+    the call) `relogin` restores the session, and a new test starts with no cookie a call left (`fresh`)."""
+    clients.fresh()
+    home = reverse("home")
+    assert _call(clients["owner"], "GET", home, api=False).status == 200
+    assert _call(clients[None], "GET", home, api=False).status == 302  # anonymous: sent to log in
+    assert _call(clients["owner"], "POST", reverse("logout"), api=False).status < 400
+    assert _call(clients["owner"], "GET", home, api=False).status == 302  # the client was logged out …
+    clients.relogin("owner")
+    assert _call(clients["owner"], "GET", home, api=False).status == 200  # … and its session is back
+    clients["owner"].cookies["django_language"] = "en"
+    clients.fresh()
+    assert "django_language" not in clients["owner"].cookies
+    assert _call(clients["owner"], "GET", home, api=False).status == 200
