@@ -87,5 +87,15 @@ def project_region_codes(*, projects: Iterable[Project | int]) -> dict[int, list
     return codes
 
 
+def project_region_names(*, projects: Iterable[Project | int]) -> dict[int, list[str]]:
+    """The division names of each project (or project id), in code order, read in one query (no Region objects:
+    a list page's prefetch of 50 projects' regions cost a tenth of the page)."""
+    names: dict[int, list[str]] = {p if isinstance(p, int) else p.pk: [] for p in projects}
+    links = Project.regions.through.objects.filter(project_id__in=list(names)).order_by("region_id")
+    for project_id, name in links.values_list("project_id", "region__name"):
+        names[project_id].append(name)
+    return names
+
+
 def project_participants(*, project: Project) -> QuerySet[ProjectParticipant]:
     return project.participants.active().select_related("organization").order_by("role", "organization__name")
