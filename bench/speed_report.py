@@ -17,8 +17,8 @@ RATIOS = [
     ("portal list contractor", "ceiling list", 0.7, "project list, 50 rows, contractor (object permissions)"),
 ]
 # Scenario p95 goals of the issue, in ms (make bench's locust scenarios).
+# (The leader dashboard's p95 ≤ 300 ms has its row in report.py's targets already.)
 P95_GOALS = [
-    ("f_html_dashboard_leader", 300, "leader dashboard"),
     ("e_html_list_objperm", 250, "project list page"),
     ("g_html_detail_objperm", 250, "project detail page"),
     ("j_api_map_leader", 250, "leader's map API"),
