@@ -111,6 +111,13 @@ class CachedModelBackend(ModelBackend):
         return user_obj._perm_cache
 
 
+def prime(sender, request, user, **kwargs) -> None:
+    """user_logged_in receiver: the user's permissions read into the cache at login, so that requests after it
+    (the first one too) read none."""
+    if enabled() and user is not None and user.is_active:
+        user.get_all_permissions()
+
+
 def _memberships_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
     if action not in ("post_add", "post_remove", "pre_clear", "post_clear"):
         return
@@ -138,8 +145,11 @@ def connect() -> None:
     from django.contrib.auth.models import Group, Permission
     from django.db.models.signals import m2m_changed, post_delete
 
+    from django.contrib.auth.signals import user_logged_in
+
     user_model = get_user_model()
     uid = "portal.core.permcache"
+    user_logged_in.connect(prime, dispatch_uid=f"{uid}.prime")
     m2m_changed.connect(_memberships_changed, sender=user_model.groups.through, dispatch_uid=f"{uid}.groups")
     m2m_changed.connect(_memberships_changed, sender=user_model.user_permissions.through,
                         dispatch_uid=f"{uid}.user_permissions")
