@@ -143,9 +143,8 @@ def connect() -> None:
     """Connects the invalidation to the signals (CoreConfig.ready)."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group, Permission
-    from django.db.models.signals import m2m_changed, post_delete
-
     from django.contrib.auth.signals import user_logged_in
+    from django.db.models.signals import m2m_changed, post_delete
 
     user_model = get_user_model()
     uid = "portal.core.permcache"
