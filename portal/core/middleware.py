@@ -1,6 +1,7 @@
 import time
 from contextvars import ContextVar
 
+from csp.middleware import CheckableLazyObject, CSPMiddleware
 from django.conf import settings
 from django.contrib.auth import logout
 from django.db import connection
@@ -52,13 +53,7 @@ _CSP_CUSTOM = ("_csp_config", "_csp_update", "_csp_replace", "_csp_config_ro", "
                "_csp_exempt", "_csp_exempt_ro")
 
 
-def _csp_middleware_base():
-    from csp.middleware import CSPMiddleware
-
-    return CSPMiddleware
-
-
-class ContentSecurityPolicyMiddleware(_csp_middleware_base()):  # type: ignore[misc]
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """django-csp's middleware with the policy text built once instead of on every response (it is the same for
     every page: no nonces, no per-view changes; ~5 % of the cheapest API answer). A response that asks for
     something of its own (django-csp's decorators, a nonce) goes through django-csp as before. The text is
@@ -90,8 +85,6 @@ class ContentSecurityPolicyMiddleware(_csp_middleware_base()):  # type: ignore[m
             if value and header not in response and not (prefixes and request.path_info.startswith(prefixes)):
                 response[header] = value
         # As django-csp: asking for a nonce once the header is written is an error, not a silent no-op.
-        from csp.middleware import CheckableLazyObject
-
         request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
         return response
 
