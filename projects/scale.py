@@ -22,6 +22,7 @@ from portal.audit.models import AuditAction, AuditEvent
 from portal.core.scale import ANCHOR, BATCH, Province, short_name
 
 from .models import (
+    LiaisonAssignment,
     MonthlyProgress,
     ParticipantRole,
     Project,
@@ -134,6 +135,7 @@ def seed(province: Province) -> None:  # noqa: C901
     liaisons = users_by_role[Role.LIAISON_OFFICER]
     reviewers, inspectors = users_by_role[Role.DEPARTMENT_REVIEWER], users_by_role[Role.INSPECTOR]
     participants, gperms, uperms, events = [], [], [], []
+    assignments: list[LiaisonAssignment] = []
 
     def event(project, at, action, changes, actor, reason=""):
         events.append(AuditEvent(content_type=project_ct, object_id=str(project.pk), object_repr=project.name[:200],
@@ -186,6 +188,8 @@ def seed(province: Province) -> None:  # noqa: C901
         when = at + datetime.timedelta(minutes=len(roles) + 1)
         if officer is not None:
             project.liaison_officer = officer
+            assignments.append(LiaisonAssignment(project=project, officer=officer, started_at=when, assigned_by=actor,
+                                                 created_at=when, updated_at=when))
             uperms.append(ProjectUserObjectPermission(user=officer, permission=view_project, content_object=project))
             event(project, when, AuditAction.UPDATE, {"liaison_officer": [None, str(officer)]}, actor)
         for viewer, reason in viewers:
@@ -197,6 +201,7 @@ def seed(province: Province) -> None:  # noqa: C901
     ProjectParticipant.objects.bulk_create(participants, batch_size=BATCH)
     ProjectGroupObjectPermission.objects.bulk_create(gperms, batch_size=BATCH)
     ProjectUserObjectPermission.objects.bulk_create(uperms, batch_size=BATCH)
+    LiaisonAssignment.objects.bulk_create(assignments, batch_size=BATCH)
     AuditEvent.objects.bulk_create(events, batch_size=BATCH)
     log(f"{len(participants)} participants, {len(gperms)} group grants, {len(uperms)} user grants, "
         f"{len(events)} audit events")

@@ -10,7 +10,7 @@ from portal.accounts.models import User
 from portal.core import policy
 from portal.core.regions import region_prefix
 
-from .models import OVERDUE_STAGES, Project, ProjectParticipant, ProjectQuerySet
+from .models import OVERDUE_STAGES, LiaisonAssignment, Project, ProjectParticipant, ProjectQuerySet
 
 # ?sort= values of the list page and API → ORM ordering; "-" in front reverses. The default is Meta.ordering.
 SORTS = {
@@ -100,3 +100,16 @@ def project_region_names(*, projects: Iterable[Project | int]) -> dict[int, list
 
 def project_participants(*, project: Project) -> QuerySet[ProjectParticipant]:
     return project.participants.active().select_related("organization").order_by("role", "organization__name")
+
+
+def liaison_history(*, project: Project) -> QuerySet[LiaisonAssignment]:
+    """Every liaison officer `project` has had, the current one (open row) first, then newest first; the caller
+    has checked the project may be seen."""
+    return (LiaisonAssignment.objects.filter(project=project).select_related("officer", "assigned_by", "ended_by")
+            .order_by("-started_at", "-id"))
+
+
+def officer_projects(*, officer: User) -> QuerySet[Project]:
+    """The live projects `officer` is the liaison officer of now, by name."""
+    return (Project.objects.active().filter(liaison_officer_id=officer.pk).select_related("owner")
+            .order_by("name", "id"))

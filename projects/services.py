@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -16,7 +17,7 @@ from portal.core.models import Region
 from portal.core.services import lock, object_void, validate
 from portal.notifications.services import notify
 
-from .models import ParticipantRole, Project, ProjectParticipant
+from .models import LiaisonAssignment, ParticipantRole, Project, ProjectParticipant
 
 PROJECT_EDITABLE = (
     "code", "name", "project_type", "level", "stage", "total_investment", "planned_start", "planned_finish",
@@ -131,7 +132,8 @@ def participant_remove(*, actor: User, participant: ProjectParticipant, reason: 
 @transaction.atomic
 def project_assign_liaison_officer(*, actor: User, project: Project, officer: User | None,
                                    reason: str = "") -> Project:
-    """Make `officer` the project's liaison officer (one per project); the previous one loses the grant."""
+    """Make `officer` the project's liaison officer (one per project); the previous one loses the grant. The
+    history (LiaisonAssignment) follows in the same transaction: the open row is closed, a new one opened."""
     if officer is not None and not officer.has_role(Role.LIAISON_OFFICER):
         raise ApplicationError(_("This user is not a liaison officer."),
                                {"liaison_officer": [_("Choose a user with the liaison officer role.")]})
@@ -145,6 +147,12 @@ def project_assign_liaison_officer(*, actor: User, project: Project, officer: Us
         assign_perm("projects.view_project", officer, locked)
     locked.liaison_officer = officer
     locked.save(update_fields=["liaison_officer", "updated_at"])
+    now = timezone.now()
+    # The project's row lock serialises assignments, so at most one row is open (a constraint holds it too).
+    LiaisonAssignment.objects.filter(project=locked, ended_at__isnull=True).update(ended_at=now, ended_by=actor,
+                                                                                  updated_at=now)
+    if officer is not None:
+        LiaisonAssignment.objects.create(project=locked, officer=officer, started_at=now, assigned_by=actor)
     audit_record(actor=actor, obj=locked, action=AuditAction.UPDATE, reason=reason,
                  changes={"liaison_officer": [str(previous) if previous else None, str(officer) if officer else None]})
     if officer is not None:

@@ -119,7 +119,8 @@ def liaison_assign(request, pk: int):
         lambda data: services.project_assign_liaison_officer(actor=request.user, project=project,
                                                              officer=data["officer"], reason=data["reason"]),
         success=_("Liaison officer updated."), redirect_to=project,
-        template="projects/liaison_form.html", context={"project": project},
+        template="projects/liaison_form.html",
+        context={"project": project, "history": selectors.liaison_history(project=project)},
     )
 
 

@@ -17,6 +17,7 @@ from .gates import (
     RequirementKind,
     StageTransition,
 )
+from .liaison import LiaisonAssignment
 from .progress import MonthlyProgress
 from .regions import (
     CommandRole,
@@ -57,7 +58,7 @@ from .schedule import (
 __all__ = [
     "OVERDUE_STAGES", "PROJECT_CODE_RE", "STAGE_ORDER", "STAGE_PHASE", "BaselineTask", "CommandRole", "FeasibilityOpinion",
     "FeasibilityReview", "GateCondition", "GateConfirmation", "GateRequirement", "JointCommand",
-    "JointCommandMember", "MonthlyProgress", "OpinionConclusion", "OpinionState", "ParticipantRole", "Phase",
+    "JointCommandMember", "LiaisonAssignment", "MonthlyProgress", "OpinionConclusion", "OpinionState", "ParticipantRole", "Phase",
     "Project", "ProjectDocument", "ProjectGroupObjectPermission", "ProjectLevel", "ProjectParticipant",
     "ProjectQuerySet", "ProjectType", "ProjectUserObjectPermission", "RegionWorkItem", "RegionWorkKind",
     "RegionWorkStatus", "RequirementKind", "ResponsibilityKind", "FeasibilityState", "Risk", "RiskCategory",
