@@ -18,7 +18,7 @@ from .models import Holder, IssueItem, Meeting
 
 def issue_holders(issue: IssueItem) -> Holders:
     holder = issue.holder
-    if holder == Holder.DEPARTMENT and issue.department_id:
+    if holder == Holder.DEPARTMENT and issue.department is not None:
         return Holders(organization_id=issue.department_id, role=Role.DEPARTMENT_REVIEWER,
                        label=_("Reviewers of %(department)s") % {"department": issue.department.name})
     if holder == Holder.COMPANY:

@@ -8,6 +8,7 @@ Issue items:
 - dispatch (sign for, assign, change the deadline, close): bureau staff (`dispatch_issueitem`).
 - handle (start, answer, decline): the reviewers of the responsible department.
 - verify (confirm or send back the answer): the users of the raising company — nobody else.
+- attach (add a file): whoever may dispatch, handle or verify it, while it is open.
 
 Meetings: bureau staff and leaders see all; anyone else the meetings they or their organisation attended, and a
 liaison officer those about their projects. Bureau staff hold the meetings and record them.
@@ -20,13 +21,14 @@ from django.db.models import Model, Q, QuerySet
 
 from portal.accounts.models import Role, User
 from portal.core import policy
+from projects.models import Project
 
-from .models import CallBack, IssueItem, Meeting, ServiceLog
+from .models import OPEN_ISSUE_STATES, CallBack, IssueItem, Meeting, ServiceLog
 
 
 class IssueItemPolicy(policy.ObjectPolicy):
     model = IssueItem
-    actions = ("view", "dispatch", "handle", "verify")
+    actions = ("view", "dispatch", "handle", "verify", "attach")
 
     def view_q(self, user: User) -> Q:
         q = Q(raised_by_id=user.pk)
@@ -34,8 +36,8 @@ class IssueItemPolicy(policy.ObjectPolicy):
             q |= Q(company_id=user.organization_id)
             if user.has_role(Role.DEPARTMENT_REVIEWER):
                 q |= Q(department_id=user.organization_id)
-        if user.has_role(Role.LIAISON_OFFICER):
-            q |= Q(project__liaison_officer_id=user.pk)
+        if user.has_role(Role.LIAISON_OFFICER):  # a subquery, not a join of every issue to its project
+            q |= Q(project_id__in=Project.objects.filter(liaison_officer_id=user.pk).values("pk"))
         return q
 
     def scope(self, user: User, queryset: QuerySet, action: str) -> QuerySet:
@@ -43,6 +45,16 @@ class IssueItemPolicy(policy.ObjectPolicy):
             return queryset if self.has_global(user, "view") else queryset.filter(self.view_q(user))
         if action == "dispatch":
             return queryset.filter(voided_at__isnull=True) if self.has_global(user, action) else queryset.none()
+        if action == "attach":
+            live = queryset.filter(voided_at__isnull=True, state__in=OPEN_ISSUE_STATES)
+            if self.has_global(user, "dispatch"):
+                return live
+            if user.organization_id is None:
+                return queryset.none()
+            q = Q(company_id=user.organization_id)
+            if user.has_role(Role.DEPARTMENT_REVIEWER):
+                q |= Q(department_id=user.organization_id)
+            return live.filter(q)
         if user.organization_id is None:
             return queryset.none()
         if action == "handle":
@@ -62,6 +74,8 @@ class IssueItemPolicy(policy.ObjectPolicy):
                     and user.has_role(Role.DEPARTMENT_REVIEWER))
         if action == "verify":
             return user.organization_id is not None and issue.company_id == user.organization_id
+        if action == "attach":
+            return issue.is_open and any(self.allows(user, a, issue) for a in ("dispatch", "handle", "verify"))
         if self.has_global(user, "view"):
             return True
         return self.scope(user, IssueItem.objects.filter(pk=issue.pk), action).exists()

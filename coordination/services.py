@@ -193,7 +193,7 @@ def _store_attachment(issue: IssueItem, checked: uploads.CheckedUpload, actor: U
 
 def may_attach(user: User, issue: IssueItem) -> bool:
     """The raiser's company, the department holding it, and bureau staff may add files while the issue is open."""
-    return issue.is_open and any(policy.can(user, action, issue) for action in ("dispatch", "handle", "verify"))
+    return policy.can(user, "attach", issue)
 
 
 @transaction.atomic
@@ -339,7 +339,10 @@ def issue_reschedule(*, actor: User, issue: IssueItem, due_on: datetime.date | N
     if due_on < today():
         raise ApplicationError(_("The new deadline cannot be in the past."),
                                {"due_on": [_("Choose today or a later day.")]})
-    limit = workdays.workdays_between(start, due_on)
+    # 120 working days are well inside a year: a later date is refused before counting (a date centuries away
+    # would make the calendar count every year in between).
+    far = (due_on - start).days > 366
+    limit = MAX_LIMIT_WORKDAYS + 1 if far else workdays.workdays_between(start, due_on)
     if limit < 1 or limit > MAX_LIMIT_WORKDAYS:
         raise ApplicationError(_("The deadline must be 1 to %(max)s working days after the issue was reported.")
                                % {"max": MAX_LIMIT_WORKDAYS}, {"due_on": [_("Choose another day.")]})
@@ -347,6 +350,7 @@ def issue_reschedule(*, actor: User, issue: IssueItem, due_on: datetime.date | N
         raise ApplicationError(_("This is the current deadline."), {"due_on": [_("Choose another day.")]})
     before = issue.due_on
     issue.due_on, issue.limit_workdays = due_on, limit
+    issue.supervised_on = None  # a new deadline: overdue again, it gets a new supervision notice (督办)
     issue.version += 1
     issue.save()
     audit_record(actor=actor, obj=issue, action=AuditAction.UPDATE, reason=reason,
@@ -568,7 +572,9 @@ def servicelog_add(*, actor: User, project, kind: str, occurred_on: datetime.dat
     if not actor.has_role(Role.LIAISON_OFFICER) or project is None or project.liaison_officer_id != actor.pk:
         raise ApplicationError(_("Only the project's liaison officer keeps its service log."),
                                {"project": [_("Choose one of your assigned projects.")]})
-    if occurred_on is not None and occurred_on > today():
+    if occurred_on is None:
+        raise ApplicationError(_("Give the date."), {"occurred_on": [_("This field is required.")]})
+    if occurred_on > today():
         raise ApplicationError(_("The date cannot be in the future."), {"occurred_on": [_("Choose today or before.")]})
     entry = ServiceLog(officer=actor, project=project, kind=kind, occurred_on=occurred_on,
                        summary=(summary or "").strip(), contacts=(contacts or "").strip(),
