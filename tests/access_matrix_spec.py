@@ -76,6 +76,11 @@ POST_ONLY = ("POST",)
 PROJECT = {"pk": "project"}
 CASE = {"pk": "case"}
 REVIEW = {"pk": "item_review"}
+ISSUE = {"pk": "issue"}
+MEETING = {"pk": "meeting"}
+LIAISONS = frozenset({"liaison"})
+# coordination.add_issueitem: bureau staff, the companies, the liaison officer and the inspector.
+ISSUE_RAISERS = BUREAU | COMPANIES | frozenset({"liaison", "inspector"})
 
 PAGES: dict[str, Entry] = {
     "home": E(),
@@ -236,6 +241,42 @@ PAGES: dict[str, Entry] = {
     "approvals:review-start": E(args=REVIEW, action="move:start", methods=POST_ONLY),
     "approvals:review-decide": E(args=REVIEW, action="decide", methods=POST_ONLY),
     "approvals:review-resume": E(args=REVIEW, action="move:resume", methods=POST_ONLY),
+    # coordination: the issue list
+    "coordination:board": E(),
+    "coordination:board-export": E(),
+    "coordination:my-issues": E(),
+    "coordination:my-issues-export": E(),
+    "coordination:queue": E(who=REVIEWERS),
+    "coordination:queue-export": E(who=REVIEWERS),
+    "coordination:issue-create": E(who=ISSUE_RAISERS),
+    "coordination:issue-detail": E(args=ISSUE),
+    "coordination:issue-move": E(args={"pk": "issue", "move": L("accept")}, action="move:accept"),
+    "coordination:issue-reschedule": E(args=ISSUE, action="dispatch"),
+    "coordination:issue-attachment": E(args={"pk": "issue_attachment"}, guard="issue_attachment.issue"),
+    "coordination:issue-attachment-add": E(args=ISSUE, action="attach"),
+    "coordination:project-issues": E(args=PROJECT),
+    # coordination: meetings, liaison officers, service log, call-backs, statistics
+    "coordination:meeting-list": E(),
+    "coordination:meeting-export": E(),
+    "coordination:meeting-create": E(who=BUREAU),
+    "coordination:meeting-detail": E(args=MEETING),
+    "coordination:meeting-edit": E(args=MEETING, action="change"),
+    "coordination:meeting-minutes": E(args=MEETING, action="change"),
+    "coordination:meeting-minutes-pdf": E(args=MEETING, methods=("GET",)),
+    "coordination:decision-issue": E(
+        args={"pk": "decision"}, guard="decision.meeting", action="change", methods=POST_ONLY
+    ),
+    "coordination:liaison-home": E(who=BUREAU_READ | LIAISONS),
+    "coordination:officer-list": E(who=BUREAU_READ),
+    "coordination:servicelog-list": E(who=BUREAU_READ | LIAISONS),
+    "coordination:servicelog-export": E(who=BUREAU_READ | LIAISONS),
+    "coordination:servicelog-create": E(who=LIAISONS),
+    "coordination:callback-list": E(who=BUREAU_READ),
+    "coordination:callback-export": E(who=BUREAU_READ),
+    "coordination:callback-draw": E(who=BUREAU, methods=POST_ONLY),
+    "coordination:callback-record": E(args={"pk": "callback"}, post="change"),
+    "coordination:statistics": E(who=BUREAU_READ | REVIEWERS),
+    "coordination:statistics-export": E(who=BUREAU_READ | REVIEWERS),
     # the API's own pages outside the router (the router's operations are in API below)
     "api-root": E(),
     "api-me": E(),
@@ -250,6 +291,8 @@ PAGES: dict[str, Entry] = {
 P = {"project_pk": "project"}
 CASE_ID = {"id": "case"}
 REVIEW_ID = {"id": "item_review"}
+ISSUE_ID = {"id": "issue"}
+MEETING_ID = {"id": "meeting"}
 RISK = {"project_pk": "risk.project", "id": "risk"}
 TASK = {"project_pk": "task.project", "id": "task"}
 WORK = {"project_pk": "work_item.project", "id": "work_item"}
@@ -380,4 +423,34 @@ API: dict[str, Entry] = {
     "approvals_reviews_start_create": E(args=REVIEW_ID, action="move:start"),
     "approvals_reviews_decide_create": E(args=REVIEW_ID, action="decide"),
     "approvals_reviews_resume_create": E(args=REVIEW_ID, action="move:resume"),
+    # coordination
+    "coordination_issues_list": E(),
+    "coordination_issues_create": E(who=ISSUE_RAISERS),
+    "coordination_issues_retrieve": E(args=ISSUE_ID),
+    "coordination_issues_accept_create": E(args=ISSUE_ID, action="move:accept"),
+    "coordination_issues_assign_create": E(args=ISSUE_ID, action="move:assign"),
+    "coordination_issues_decline_create": E(args=ISSUE_ID, action="move:decline"),
+    "coordination_issues_start_create": E(args=ISSUE_ID, action="move:start"),
+    "coordination_issues_resolve_create": E(args=ISSUE_ID, action="move:resolve"),
+    "coordination_issues_close_create": E(args=ISSUE_ID, action="move:close"),
+    "coordination_issues_verify_create": E(args=ISSUE_ID, action="move:confirm"),
+    "coordination_issues_reschedule_create": E(args=ISSUE_ID, action="dispatch"),
+    "coordination_issues_attachments_create": E(args=ISSUE_ID, action="attach"),
+    "coordination_issues_attachments_retrieve": E(
+        args={"id": "issue_attachment.issue", "att_id": "issue_attachment"}, guard="issue_attachment.issue"
+    ),
+    "coordination_meetings_list": E(),
+    "coordination_meetings_create": E(who=BUREAU),
+    "coordination_meetings_retrieve": E(args=MEETING_ID),
+    "coordination_meetings_partial_update": E(args=MEETING_ID, action="change"),
+    "coordination_meetings_minutes_create": E(args=MEETING_ID, action="change"),
+    "coordination_meetings_decisions_issue_create": E(
+        args={"decision_id": "decision"}, guard="decision.meeting", action="change"
+    ),
+    "coordination_service_log_list": E(),
+    # The API asks for the permission, which the superuser holds too (the service then refuses a non-officer).
+    "coordination_service_log_create": E(who=LIAISONS | {"admin"}),
+    "coordination_callbacks_list": E(),
+    "coordination_callbacks_record_create": E(args={"id": "callback"}, action="change"),
+    "coordination_stats_list": E(who=BUREAU_READ | REVIEWERS),
 }

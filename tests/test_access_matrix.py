@@ -161,6 +161,14 @@ def build_world() -> World:
         JointReview,
         stage_documents,
     )
+    from coordination.models import (
+        OPEN_ISSUE_STATES,
+        CallBack,
+        IssueAttachment,
+        IssueItem,
+        Meeting,
+        MeetingDecision,
+    )
     from portal.notifications.models import Notification
     from projects.models import (
         FeasibilityOpinion,
@@ -229,6 +237,11 @@ def build_world() -> World:
         "case_document": both(CaseDocument.objects.all(), "case__project"),
         "item_review": both(ItemReview.objects.all(), "case__project"),
         "joint_review": both(JointReview.objects.all(), "case__project"),
+        "issue": both(IssueItem.objects.filter(state__in=OPEN_ISSUE_STATES)),
+        "issue_attachment": both(IssueAttachment.objects.all(), "issue__project"),
+        "meeting": both(Meeting.objects.all(), "projects"),
+        "decision": both(MeetingDecision.objects.all(), "meeting__projects"),
+        "callback": both(CallBack.objects.all(), "issue__project"),
         "organization": {"own": owner.organization, "other": users["owner2"].organization},
         "user": {"own": owner, "other": users["owner2"]},
         "notification": {
@@ -288,6 +301,10 @@ def test_world_separates_the_organisations(world):
             other = other.successor.project
         elif kind == "case_document":
             other = other.case
+        elif kind == "issue_attachment":
+            other = other.issue
+        elif kind == "decision":
+            other = other.meeting
         for user in (owner, contractor, liaison):
             assert not policy.can(user, "view", other), (
                 f"{user.username} sees the other side's {kind} {other.pk}"

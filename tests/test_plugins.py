@@ -121,7 +121,7 @@ def test_an_approval_permit_declared_by_approvals_still_blocks_the_gate():
 def test_home_cards_are_declared_by_the_apps_not_the_dashboard():
     names = [card.name for plugin in plugins.declared().values() for card in plugin.home_cards]
     assert names == ["instructions", "projects.figures", "projects.breakdown", "projects.activity",
-                     "projects.latest", "approvals"]
+                     "projects.latest", "approvals", "coordination"]
 
 
 def test_every_apps_declared_pages_are_included_under_its_prefix():
@@ -167,7 +167,7 @@ def test_seed_all_runs_the_declared_demo_seeders_in_installed_apps_order(db, mon
 
     result = seed_all()  # idempotent: the session's demo is there already
 
-    assert ran == ["projects", "approvals"]
+    assert ran == ["projects", "approvals", "coordination"]
     assert result["projects"] == len(PROJECTS) and result["projects_created"] == 0
     assert result["approval_cases"] > 0 and result["extra_records"] == 3
     assert list(result)[:2] == ["organizations", "users"]  # the foundation's demo province first
@@ -195,8 +195,8 @@ def test_deadline_ladders_come_from_the_declarations_and_a_second_of_one_name_is
     from portal.core import deadlines
 
     declared = [ladder for plugin in plugins.declared().values() for ladder in plugin.deadline_ladders]
-    assert declared == ["approvals.deadlines.REVIEW_LADDER"]
-    (ladder,) = deadlines.ladders()
-    assert ladder.name == "approvals.item_review"
+    assert declared == ["approvals.deadlines.REVIEW_LADDER", "coordination.deadlines.ISSUE_LADDER"]
+    ladder, issues = deadlines.ladders()
+    assert (ladder.name, issues.name) == ("approvals.item_review", "coordination.issue")
     with pytest.raises(ImproperlyConfigured, match="approvals.item_review"):
         deadlines.register(dataclasses.replace(ladder))

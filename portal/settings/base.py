@@ -248,6 +248,11 @@ SPECTACULAR_SETTINGS = {
         "RiskStatusEnum": "projects.models.RiskStatus",
         "LiveRiskStatusEnum": "projects.models.risks.LIVE_RISK_STATUS_CHOICES",
         "RegionWorkStatusEnum": "projects.models.RegionWorkStatus",
+        "RiskCategoryEnum": "projects.models.RiskCategory",
+        "RegionWorkKindEnum": "projects.models.RegionWorkKind",
+        "IssueCategoryEnum": "coordination.models.IssueCategory",
+        "MeetingKindEnum": "coordination.models.MeetingKind",
+        "ServiceKindEnum": "coordination.models.ServiceKind",
     },
     # Every operation also declares the error answers it can give, with their one body (portal.core.apis).
     "POSTPROCESSING_HOOKS": [

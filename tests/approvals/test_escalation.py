@@ -34,6 +34,10 @@ def quiet():
     far = workdays.add_workdays(services.today(), 30)
     ItemReview.objects.filter(state__in=["pending", "in_review"]).update(due_on=far)
     Commitment.objects.update(due_on=far)
+    from coordination.models import DEPARTMENT_STATES, IssueItem
+
+    # The demo's overdue issues climb the same scan.
+    IssueItem.objects.filter(state__in=DEPARTMENT_STATES).update(due_on=far)
     Notification.objects.all().delete()
     Escalation.objects.all().delete()
 
