@@ -59,7 +59,10 @@ def cmd_login(args) -> None:
 def cmd_sample(args) -> None:
     data = json.loads(Path(args.sessions).read_text())
     out = {}
+    only = set(args.only.split()) if args.only else None
     for sc in SCENARIOS:
+        if only is not None and sc.key not in only:
+            continue
         sid = data["sessions"][sc.username][0]
         url = args.base + sc.path.format(project=data["project"])
         rows = []
@@ -91,6 +94,7 @@ def main() -> None:
     p.add_argument("--sessions", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--only", default="", help="space-separated scenario keys (default: all)")
     args = parser.parse_args()
     {"login": cmd_login, "sample": cmd_sample}[args.cmd](args)
 

@@ -43,6 +43,14 @@ SCENARIOS = [
              "/api/v1/projects/map/", "api"),
     Scenario("l_html_schedule_objperm", "Project schedule tab (contractor)", "bench_contractor",
              "/projects/{project}/schedule/", "html"),
+    # Issue #12: the issue list at 200,000 issue items (coordination/scale.py): a department's queue (the bench
+    # reviewer's 自然资源厅 holds ~30 % of them), the bureau's board and the closure statistics page.
+    Scenario("m_html_issue_queue", "Issue queue of a department (department reviewer)", "bench_reviewer",
+             "/coordination/issues/queue/", "html"),
+    Scenario("n_html_issue_board", "Issue board, every issue (bureau staff)", "bench_staff",
+             "/coordination/issues/", "html"),
+    Scenario("o_html_issue_statistics", "Issue closure statistics, 12 months (bureau staff)", "bench_staff",
+             "/coordination/statistics/", "html"),
     # DOMAIN.md's peak: 100 people at once, each opening a page every 5–15 s (≈ 10 pages/s in all).
     Scenario("i_html_dashboard_peak", "Leader dashboard / at the DOMAIN peak (100 users, 5–15 s think time)",
              "bench_leader", "/", "html", users=100, think=(5.0, 15.0), duration=30),

@@ -8,6 +8,15 @@ class CoordinationConfig(AppConfig):
     name = "coordination"
     verbose_name = "协调服务"
 
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from .models import IssueItem
+        from .selectors import issues_changed
+
+        post_save.connect(issues_changed, sender=IssueItem, dispatch_uid="coordination.issues_changed.save")
+        post_delete.connect(issues_changed, sender=IssueItem, dispatch_uid="coordination.issues_changed.delete")
+
     def portal_plugin(self):
         from portal.accounts.models import Role
         from portal.core.plugins import HomeCard, Plugin

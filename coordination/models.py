@@ -168,6 +168,9 @@ class IssueItem(VoidableModel):
             models.Index(fields=["created_at", "id"], name="issue_created_idx"),
             # The board's count of live issues read from an index alone (no scan of the 200,000-row table).
             models.Index(fields=["id"], condition=models.Q(voided_at__isnull=True), name="issue_live_idx"),
+            # A department's queue in due order, read from the front of one index (LIMIT 50, no sort).
+            models.Index(fields=["department", "due_on", "id"], name="issue_department_open_idx",
+                         condition=models.Q(state__in=["assigned", "in_progress"], voided_at__isnull=True)),
         ]
         constraints = [models.CheckConstraint(condition=models.Q(limit_workdays__gt=0), name="issue_limit_positive")]
 

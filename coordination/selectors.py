@@ -4,13 +4,19 @@ the pages, the exports and the API render: a list never runs a query per row.
 The lists return QuerySets; `issue_rows` turns a page of them into rows with the light and the working days left,
 computed once for today without a query (the working-day calendar counts in memory)."""
 
+import contextlib
 import datetime
+import hashlib
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from portal.accounts.models import Organization, OrganizationKind, Role, User
 from portal.core import policy
@@ -36,6 +42,7 @@ ORDERINGS: dict[str, tuple[str, ...]] = {
 DEFAULT_ORDERING = ("-created_at", "-id")
 
 # Columns the list rows show (and only those): the project's name, the two organisations' names.
+logger = logging.getLogger(__name__)
 LIST_RELATED = ("project", "company", "department")
 
 
@@ -50,7 +57,7 @@ def ordering_for(value: str) -> tuple[str, ...] | None:
 def _list_base(user: User, action: str = "view") -> QuerySet[IssueItem]:
     qs = policy.visible(user, IssueItem.objects.active(), action)
     return qs.select_related(*LIST_RELATED).only(
-        "id", "number", "title", "category", "source", "state", "held_since", "due_on", "voided_at",
+        "id", "number", "title", "category", "source", "state", "held_since", "due_on", "voided_at", "version",
         "created_at", "project_id", "company_id", "department_id", "limit_workdays", "resolved_at",
         "project__id", "project__name", "project__code", "company__id", "company__name", "company__short_name",
         "department__id", "department__name", "department__short_name",
@@ -194,6 +201,58 @@ def issue_rows(issues, today: datetime.date | None = None) -> list[IssueRow]:
     """Rows for a page of issues read by one of the lists above (no query per row)."""
     today = today or timezone.localdate()
     return [IssueRow(i, i.light(today), i.workdays_left(today), i.holder_label()) for i in issues]
+
+
+COUNT_SECONDS = 120
+_GENERATION = "coordination:issues:generation"
+
+
+def issues_changed(**_kwargs: Any) -> None:
+    """Every saved or deleted issue (post_save / post_delete, connected in CoordinationConfig.ready) makes the
+    cached counts of the lists old: the next page counts again."""
+    try:
+        cache.incr(_GENERATION)
+    except ValueError:  # not there yet (or evicted)
+        cache.add(_GENERATION, 1, None)
+    except Exception:  # noqa: BLE001  (a cache that is down: the counts are simply not cached)
+        logger.warning("coordination: the issue counts' generation could not be raised", exc_info=True)
+
+
+def cached_count(issues: QuerySet[IssueItem], today: datetime.date | None = None) -> int:
+    """`issues.count()`, kept for COUNT_SECONDS per query text, day and generation of the issues: the board's
+    count of 200,000 live issues is an index-only scan of ~20 ms (bench/REPORT.md) that every page view repeated,
+    while the count only changes when an issue is saved — which raises the generation."""
+    today = today or timezone.localdate()
+    try:
+        generation = cache.get(_GENERATION, 0)
+        sql, params = issues.query.sql_with_params()
+        key = "coordination:count:" + hashlib.sha1(f"{generation}|{today}|{sql}|{params!r}".encode(),
+                                                   usedforsecurity=False).hexdigest()
+        found = cache.get(key)
+    except Exception:  # noqa: BLE001  (no cache: count in the database)
+        return issues.count()
+    if found is None:
+        found = issues.count()
+        with contextlib.suppress(Exception):  # a cache that fails now: the next page counts again
+            cache.set(key, found, COUNT_SECONDS)
+    return int(found)
+
+
+class IssuePaginator(Paginator):
+    """A paginator of issue lists whose total comes from `cached_count`."""
+
+    @cached_property
+    def count(self) -> int:
+        return cached_count(self.object_list)
+
+
+def rows_key(rows: list[IssueRow], today: datetime.date | None = None) -> str:
+    """What a page of rows looks like, as a cache key of its rendered table: the day (lights and working days
+    left change with it) and each issue's id and version (every write of the services raises the version). The
+    names of projects and organisations are not in it: a renamed one shows within the fragment's 5 minutes."""
+    today = today or timezone.localdate()
+    text = f"{today:%Y%m%d}|" + ",".join(f"{r.issue.pk}:{r.issue.version}" for r in rows)
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
 
 
 # ------------------------------------------------------------------------------------------------- timeline

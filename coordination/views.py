@@ -23,7 +23,7 @@ from portal.core import fsm, policy, workdays
 from portal.core.errors import ApplicationError, ErrorCode
 from portal.core.forms import form_add_application_error
 from portal.core.uploads import file_response
-from portal.core.views import move_buttons, paginate
+from portal.core.views import move_buttons
 from projects.selectors import project_for, project_list
 
 from . import exports, selectors, services
@@ -49,8 +49,9 @@ def _calendar_note() -> dict:
 
 
 def _list_page(request, issues, template: str, context: dict):
-    page = paginate(request, issues, LIST_PAGE_SIZE)
-    return render(request, template, {"page": page, "rows": selectors.issue_rows(page.object_list),
+    page = selectors.IssuePaginator(issues, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = selectors.issue_rows(page.object_list)
+    return render(request, template, {"page": page, "rows": rows, "rows_key": selectors.rows_key(rows),
                                       **_calendar_note(), **context})
 
 

@@ -451,10 +451,29 @@ def test_list_pages_keep_a_constant_query_count(en, staff, contractor, reviewer,
     _bulk(contractor, staff, reviewer, 3, "甲")
     client = en(user)
     client.get(urls[0])  # warm the caches of the session and the permissions
-    before = [count_queries(client, url) for url in urls]
+    before = [cold_count_queries(client, url) for url in urls]
     _bulk(contractor, staff, reviewer, 3, "乙")
-    after = [count_queries(client, url) for url in urls]
+    after = [cold_count_queries(client, url) for url in urls]
     assert before == after
+
+
+def cold_count_queries(client, url: str) -> int:
+    """The queries of a page whose count is not cached (as after any change of an issue)."""
+    from coordination import selectors
+
+    selectors.issues_changed()
+    return count_queries(client, url)
+
+
+def test_the_board_count_is_cached_until_an_issue_changes(en, staff, contractor, reviewer):
+    url = reverse("coordination:board")
+    client = en(staff)
+    first = client.get(url).context["page"].paginator.count
+    counted = cold_count_queries(client, url)
+    assert count_queries(client, url) == counted - 1  # the count comes from the cache
+    _bulk(contractor, staff, reviewer, 2, "丙")  # a saved issue makes the cached count old
+    response = client.get(url)
+    assert response.context["page"].paginator.count == first + 2
 
 
 def test_inspector_raises_from_an_inspection(en, inspector):
