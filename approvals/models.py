@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from portal.core import workdays
+from portal.core import deadlines, workdays
 from portal.core.errors import ErrorCode
 from portal.core.fsm import Refusal, Transition, Workflow
 from portal.core.models import TimeStampedModel, VoidableModel
@@ -425,12 +425,9 @@ class ItemReview(TimeStampedModel):
 
     def light(self, today: datetime.date) -> str:
         """green / amber / red for a running clock; "" otherwise."""
-        left = self.workdays_left(today)
-        if left is None:
+        if self.workdays_left(today) is None:
             return ""
-        if left < 0:
-            return "red"
-        return "amber" if left <= AMBER_WORKDAYS else "green"
+        return deadlines.light(today, self.due_on, AMBER_WORKDAYS)
 
 
 class JointReview(TimeStampedModel):

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from portal.core import workdays
+from portal.core import deadlines, workdays
 from portal.core.fsm import Transition, Workflow
 from portal.core.models import TimeStampedModel, VoidableModel
 
@@ -205,12 +205,9 @@ class IssueItem(VoidableModel):
 
     def light(self, today: datetime.date) -> str:
         """green / amber / red while the clock runs; "" otherwise."""
-        left = self.workdays_left(today)
-        if left is None:
+        if self.workdays_left(today) is None:
             return ""
-        if left < 0:
-            return "red"
-        return "amber" if left <= AMBER_WORKDAYS else "green"
+        return deadlines.light(today, self.due_on, AMBER_WORKDAYS)
 
 
 class IssueAttachment(TimeStampedModel):
