@@ -9,7 +9,7 @@ import datetime
 import hashlib
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
@@ -243,7 +243,7 @@ class IssuePaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return cached_count(self.object_list)
+        return cached_count(cast(QuerySet[IssueItem], self.object_list))
 
 
 def rows_key(rows: list[IssueRow], today: datetime.date | None = None) -> str:

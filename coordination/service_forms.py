@@ -2,9 +2,13 @@
 rule is the service's (coordination.services), whose refusals the views put on these forms."""
 
 import datetime
+from typing import cast
 
 from django import forms
+from django.db.models import Q
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.models import Organization, OrganizationKind, Role, User
@@ -73,21 +77,59 @@ class MeetingFilterForm(forms.Form):
         return data
 
 
-class MeetingForm(forms.Form):
-    """A meeting's particulars (create and edit); `version` guards the edit against a concurrent one."""
+class FastSelectMultiple(forms.SelectMultiple):
+    """A multi-select of many options written in one pass (no template per option); its `choices` are plain
+    (value, label) pairs the form reads with one values query."""
 
+    def render(self, name, value, attrs=None, renderer=None):
+        final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name, "multiple": True})
+        chosen = {str(v) for v in (value or [])}
+        options = format_html_join("", "<option value=\"{}\"{}>{}</option>", (
+            (key, " selected" if str(key) in chosen else "", label) for key, label in self.choices))
+        return format_html("<select{}>{}</select>", flatatt(final), options)
+
+
+def meeting_organizations(project_ids, keep=()):
+    """The organisations a meeting on the projects `project_ids` may invite: their owners and active participants,
+    every government department and the bureau, plus `keep` (those the meeting has already)."""
+    from projects.models import Project, ProjectParticipant
+
+    ids = list(project_ids)
+    taking_part = (Q(pk__in=ProjectParticipant.objects.active().filter(project_id__in=ids).values("organization_id"))
+                   | Q(pk__in=Project.objects.filter(pk__in=ids, owner_id__isnull=False).values("owner_id"))
+                   ) if ids else Q(pk__in=[])
+    offered = Q(voided_at__isnull=True) & (Q(kind__in=[OrganizationKind.DEPARTMENT, OrganizationKind.BUREAU])
+                                           | taking_part)
+    return Organization.objects.filter(offered | Q(pk__in=list(keep))).order_by("kind", "name", "pk")
+
+
+def meeting_users(organizations, keep=()):
+    """The active users of `organizations`, plus `keep` (the meeting's attendees already)."""
+    return (User.objects.filter(Q(is_active=True, organization__in=organizations.order_by().values("pk"))
+                                | Q(pk__in=list(keep)))
+            .select_related("organization").order_by("organization__name", "full_name", "username", "pk"))
+
+
+class MeetingForm(forms.Form):
+    """A meeting's particulars (create and edit); `version` guards the edit against a concurrent one.
+
+    The projects come first: the attending organisations offered are those taking part in the chosen projects
+    (`project_ids`), the departments and the bureau, and the attending users those organisations' active users;
+    `keep_organizations`/`keep_users` (the meeting's own, on edit) stay offered. A posted organisation or user
+    outside these lists is refused, naming the field."""
+
+    projects = ProjectsChoiceField(label=_("projects"), queryset=None, widget=FastSelectMultiple,
+                                   help_text=_("At least one; hold Ctrl (⌘) to choose several."))
     kind = forms.ChoiceField(label=_("kind"), choices=MeetingKind.choices)
     title = forms.CharField(label=_("title"), max_length=120)
     held_at = forms.DateTimeField(label=_("date and time"), input_formats=DATETIME_FORMATS,
                                   widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
                                                              format="%Y-%m-%dT%H:%M"))
     place = forms.CharField(label=_("place"), max_length=200)
-    projects = ProjectsChoiceField(label=_("projects"), queryset=None,
-                                   help_text=_("At least one; hold Ctrl (⌘) to choose several."))
-    organizations: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(label=_("attending organisations"), queryset=None,
-                                                   required=False)
+    organizations: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
+        label=_("attending organisations"), queryset=None, required=False, widget=FastSelectMultiple)
     attendees = UsersChoiceField(label=_("attending users"), queryset=None, required=False,
-                                 help_text=_("They are told of the meeting."))
+                                 widget=FastSelectMultiple, help_text=_("They are told of the meeting."))
     other_attendees = forms.CharField(label=_("other attendees"), required=False, max_length=4000,
                                       widget=forms.Textarea(attrs={"rows": 3}),
                                       help_text=_("People without a portal account, one per line."))
@@ -95,20 +137,40 @@ class MeetingForm(forms.Form):
                              widget=forms.Textarea(attrs={"rows": 5}))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, projects, **kwargs):
+    def __init__(self, *args, projects, project_ids=(), keep_organizations=(), keep_users=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["projects"].queryset = projects.select_related(None).only("id", "name")
-        self.fields["organizations"].queryset = Organization.objects.filter(voided_at__isnull=True).exclude(
-            kind=OrganizationKind.BUREAU).order_by("kind", "name")
-        self.fields["attendees"].queryset = User.objects.filter(is_active=True).select_related(
-            "organization").order_by("organization__name", "full_name", "username")
+        field = cast(forms.ModelMultipleChoiceField, self.fields["projects"])
+        field.queryset = projects.select_related(None).only("id", "name")
+        # Thousands of projects, organisations, users: the options from one values query each (the querysets
+        # still validate what is posted).
+        field.widget.choices = list(projects.select_related(None).values_list("pk", "name"))
+        orgs = meeting_organizations(project_ids, keep_organizations)
+        field = cast(forms.ModelMultipleChoiceField, self.fields["organizations"])
+        field.queryset = orgs
+        field.widget.choices = list(orgs.values_list("pk", "name"))
+        users = meeting_users(orgs, keep_users)
+        field = cast(forms.ModelMultipleChoiceField, self.fields["attendees"])
+        field.queryset = users
+        field.widget.choices = [
+            (pk, f"{full_name or username} · {org}" if org else (full_name or username))
+            for pk, full_name, username, org in users.values_list("pk", "full_name", "username",
+                                                                  "organization__name")]
 
     @staticmethod
     def initial_for(meeting) -> dict:
         return {"kind": meeting.kind, "title": meeting.title, "held_at": timezone.localtime(meeting.held_at),
-                "place": meeting.place, "projects": list(meeting.projects.all()),
-                "organizations": list(meeting.organizations.all()), "attendees": list(meeting.attendees.all()),
+                "place": meeting.place, "projects": list(meeting.projects.values_list("pk", flat=True)),
+                "organizations": list(meeting.organizations.values_list("pk", flat=True)),
+                "attendees": list(meeting.attendees.values_list("pk", flat=True)),
                 "other_attendees": meeting.other_attendees, "agenda": meeting.agenda, "version": meeting.version}
+
+    @classmethod
+    def initial_from(cls, data) -> dict:
+        """The posted values as the initial values of a re-rendered, unsaved form (the "Update the lists"
+        button)."""
+        multiple = {"projects", "organizations", "attendees"}
+        return {name: data.getlist(name) if name in multiple else data.get(name)
+                for name in cls.base_fields if name in data}
 
     def data_for_service(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if k != "version"}

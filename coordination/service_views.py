@@ -97,40 +97,64 @@ def meeting_export(request):
     return _xlsx(_("Coordination meetings"), header, rows, "meetings")
 
 
+def _chosen_projects(request, projects, meeting=None) -> list[int]:
+    """The projects chosen so far: posted, else asked for (?projects=<pk>&projects=<pk>, the reload), else the
+    meeting's own; only those the user may see."""
+    if request.method == "POST":
+        raw = request.POST.getlist("projects")
+    elif "projects" in request.GET:
+        raw = request.GET.getlist("projects")
+    elif meeting is not None:
+        return list(meeting.projects.values_list("pk", flat=True))
+    else:
+        raw = []
+    ids = {int(v) for v in raw if str(v).isdigit() and len(str(v)) < 12}
+    return list(projects.filter(pk__in=ids).values_list("pk", flat=True)) if ids else []
+
+
+def _meeting_form_page(request, meeting=None):
+    """Create (`meeting` None) or edit a meeting. The attending organisations and users offered follow the chosen
+    projects; the "Update the lists" button (name="refresh") re-renders the form with them and saves nothing."""
+    projects = project_list(user=request.user)
+    chosen = _chosen_projects(request, projects, meeting)
+    initial = MeetingForm.initial_for(meeting) if meeting is not None else {}
+    keep = {"keep_organizations": initial.get("organizations", ()), "keep_users": initial.get("attendees", ())}
+    refresh = request.method == "POST" and "refresh" in request.POST
+    if refresh:
+        initial = {"version": initial.get("version"), **MeetingForm.initial_from(request.POST)}
+    elif request.method == "GET" and "projects" in request.GET:
+        initial["projects"] = chosen
+    post = request.POST if request.method == "POST" and not refresh else None
+    form = MeetingForm(post, projects=projects, project_ids=chosen, initial=initial, **keep)
+    if post is not None and form.is_valid():
+        try:
+            if meeting is None:
+                saved = services.meeting_create(actor=request.user, data=form.data_for_service())
+            else:
+                saved = services.meeting_update(actor=request.user, meeting=meeting, data=form.data_for_service(),
+                                                version=form.cleaned_data.get("version"))
+        except ApplicationError as exc:
+            form_add_application_error(form, exc)
+        else:
+            messages.success(request, _("The meeting was scheduled and the attending users were told.")
+                             if meeting is None else _("The meeting was saved."))
+            return redirect(saved)
+    return render(request, "coordination/meeting_form.html", {"form": form, "meeting": meeting, "chosen": chosen},
+                  status=400 if form.errors else 200)
+
+
 @login_required
 def meeting_create(request):
     if not request.user.has_perm("coordination.add_meeting"):
         raise PermissionDenied
-    form = MeetingForm(request.POST or None, projects=project_list(user=request.user))
-    if request.method == "POST" and form.is_valid():
-        try:
-            meeting = services.meeting_create(actor=request.user, data=form.data_for_service())
-        except ApplicationError as exc:
-            form_add_application_error(form, exc)
-        else:
-            messages.success(request, _("The meeting was scheduled and the attending users were told."))
-            return redirect(meeting)
-    return render(request, "coordination/meeting_form.html", {"form": form, "meeting": None},
-                  status=400 if form.errors else 200)
+    return _meeting_form_page(request)
 
 
 @login_required
 def meeting_edit(request, pk: int):
     meeting = selectors.meeting_for(request.user, pk)
     policy.require(request.user, "change", meeting)
-    form = MeetingForm(request.POST or None, projects=project_list(user=request.user),
-                       initial=MeetingForm.initial_for(meeting))
-    if request.method == "POST" and form.is_valid():
-        try:
-            meeting = services.meeting_update(actor=request.user, meeting=meeting, data=form.data_for_service(),
-                                              version=form.cleaned_data.get("version"))
-        except ApplicationError as exc:
-            form_add_application_error(form, exc)
-        else:
-            messages.success(request, _("The meeting was saved."))
-            return redirect(meeting)
-    return render(request, "coordination/meeting_form.html", {"form": form, "meeting": meeting},
-                  status=400 if form.errors else 200)
+    return _meeting_form_page(request, meeting)
 
 
 @login_required

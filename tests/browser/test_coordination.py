@@ -163,3 +163,20 @@ def test_issue_pages_pass_the_accessibility_check(page):
     log_in(page, "reviewer")
     check(page, reverse("coordination:queue"), problems)
     assert problems == [], "\n".join(problems)
+
+
+def test_the_meeting_forms_lists_follow_the_chosen_project_and_keep_what_was_typed(page, screenshots_dir):
+    project = Project.objects.active().select_related("owner").exclude(owner=None).order_by("pk").first()
+    log_in(page, "staff")
+    page.goto(reverse("coordination:meeting-create"))
+    organizations = page.locator("select[name=organizations] option")
+    owner = f"select[name=organizations] option[value='{project.owner_id}']"
+    assert page.locator(owner).count() == 0  # no project chosen: only the departments and the bureau
+    page.locator("input[name=title]").fill("浏览器测试：现场协调会")
+    with page.expect_navigation():  # the script presses "update the lists" once the choosing pauses
+        page.locator("select[name=projects]").select_option(str(project.pk))
+    expect(page.locator(owner)).to_have_count(1)
+    assert organizations.count() > 1
+    expect(page.locator("input[name=title]")).to_have_value("浏览器测试：现场协调会")
+    shoot(page, screenshots_dir, "meeting-form")
+    assert_clean(page)

@@ -320,3 +320,131 @@ def test_every_page_opens_in_chinese_by_default(client_for, staff, leader, liais
             response = client.get(url)
             assert response.status_code == 200, url
             assert '<html lang="zh-hans"' in response.content.decode(), url
+
+
+# ---------------------------------------------------------------- the form's lists follow the chosen projects
+def _outsiders(n, prefix="局外"):
+    """`n` companies taking part in no project, each with an active user."""
+    from portal.accounts.models import User
+    from portal.accounts.services import organization_create
+
+    found = []
+    for i in range(n):
+        org = organization_create(actor=None, name=f"{prefix}建设有限公司{i}", kind=OrganizationKind.CONTRACTOR)
+        user = User.objects.create_user(f"outsider_{org.pk}", password="x", organization=org,
+                                        full_name=f"{prefix}用户{i}")
+        found.append((org, user))
+    return found
+
+
+def _select(response, name) -> str:
+    """The rendered <select name=…> of the page."""
+    import re
+
+    return re.search(rf'<select[^>]* name="{name}"[^>]*>.*?</select>', response.content.decode(), re.S).group(0)
+
+
+def _offered(response, name):
+    return {int(pk) for pk, _label in response.context["form"].fields[name].widget.choices}
+
+
+def test_create_offers_the_chosen_projects_organisations_and_the_departments(en, staff, contractor, reviewer,
+                                                                             contractor_org):
+    from projects.selectors import project_participants
+
+    (outsider, outsider_user), = _outsiders(1)
+    project = _project_of(contractor_org)
+    response = en(staff).get(CREATE, {"projects": [project.pk]})
+    assert response.status_code == 200
+    orgs, users = _offered(response, "organizations"), _offered(response, "attendees")
+    participants = {p.organization_id for p in project_participants(project=project)} | {project.owner_id}
+    assert participants <= orgs and contractor_org.pk in orgs
+    assert set(Organization.objects.filter(kind__in=[OrganizationKind.DEPARTMENT, OrganizationKind.BUREAU],
+                                           voided_at__isnull=True).values_list("pk", flat=True)) <= orgs
+    assert outsider.pk not in orgs and outsider_user.pk not in users
+    assert {contractor.pk, reviewer.pk, staff.pk} <= users
+    assert response.context["form"].initial["projects"] == [project.pk]
+    orgs_html = _select(response, "organizations")
+    assert f'<option value="{contractor_org.pk}">' in orgs_html and f'value="{outsider.pk}"' not in orgs_html
+    assert 'multiple' in orgs_html and f'<option value="{project.pk}" selected>' in _select(response, "projects")
+    html = response.content.decode()
+    assert "coordination-meeting-form.js" in html and 'data-testid="choose-projects-first"' not in html
+
+    # No project yet: only the departments and the bureau, their users, and the hint.
+    response = en(staff).get(CREATE)
+    orgs, users = _offered(response, "organizations"), _offered(response, "attendees")
+    assert contractor_org.pk not in orgs and contractor.pk not in users and reviewer.pk in users
+    assert set(Organization.objects.filter(pk__in=orgs).values_list("kind", flat=True)) <= {
+        OrganizationKind.DEPARTMENT, OrganizationKind.BUREAU}
+    assert 'data-testid="choose-projects-first"' in response.content.decode()
+
+
+def test_an_organisation_or_user_outside_the_lists_is_refused(en, staff, contractor_org):
+    (outsider, outsider_user), = _outsiders(1)
+    before = Meeting.objects.count()
+    data = {"kind": "site", "title": "局外人的会", "held_at": "2026-12-20T09:30", "place": "工地",
+            "projects": [_project_of(contractor_org).pk]}
+    response = en(staff).post(CREATE, {**data, "organizations": [outsider.pk]})
+    assert response.status_code == 400 and list(response.context["form"].errors) == ["organizations"]
+    response = en(staff).post(CREATE, {**data, "attendees": [outsider_user.pk]})
+    assert response.status_code == 400 and list(response.context["form"].errors) == ["attendees"]
+    response = en(staff).post(CREATE, {**data, "projects": ["x"], "organizations": ["1e9"]})
+    assert response.status_code == 400 and {"projects", "organizations"} <= set(response.context["form"].errors)
+    assert Meeting.objects.count() == before
+
+
+def test_create_page_queries_do_not_grow_with_the_province(client_for, staff, contractor_org):
+    client = client_for(staff)
+    url = f"{CREATE}?projects={_project_of(contractor_org).pk}"
+
+    def measure():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(queries), len(response.context["form"].fields["organizations"].widget.choices)
+
+    _outsiders(3, "甲")
+    small = measure()
+    _outsiders(6, "乙")
+    assert measure() == small
+
+
+def test_update_the_lists_saves_nothing_and_shows_the_new_lists(en, staff, contractor, contractor_org):
+    before = Meeting.objects.count()
+    project = _project_of(contractor_org)
+    response = en(staff).post(CREATE, {"refresh": "1", "kind": "site", "title": "还没写完的会", "place": "",
+                                       "projects": [project.pk], "organizations": [_department().pk]})
+    assert response.status_code == 200 and Meeting.objects.count() == before
+    form = response.context["form"]
+    assert not form.is_bound and not form.errors
+    assert contractor_org.pk in _offered(response, "organizations") and contractor.pk in _offered(response, "attendees")
+    html = response.content.decode()
+    assert "还没写完的会" in html and "Update the lists" in html
+    assert f'<option value="{_department().pk}" selected>' in _select(response, "organizations")
+
+
+def test_edit_keeps_what_the_meeting_has_already(en, client_for, staff, contractor_org, other_contractor):
+    (outsider, outsider_user), = _outsiders(1)
+    meeting = _meeting(staff, _project_of(contractor_org), orgs=[outsider], attendees=[outsider_user])
+    url = reverse("coordination:meeting-edit", args=[meeting.pk])
+    response = en(staff).get(url)
+    assert outsider.pk in _offered(response, "organizations") and outsider_user.pk in _offered(response, "attendees")
+    assert f'<option value="{outsider.pk}" selected>' in _select(response, "organizations")
+    assert f'<option value="{outsider_user.pk}" selected>' in _select(response, "attendees")
+    # A refresh of the edit page keeps them offered too, and changes nothing.
+    response = en(staff).post(url, {"refresh": "1", "projects": [p.pk for p in meeting.projects.all()],
+                                    "organizations": [outsider.pk], "version": 1})
+    assert response.status_code == 200
+    assert f'<option value="{outsider.pk}" selected>' in _select(response, "organizations")
+    meeting.refresh_from_db()
+    assert meeting.version == 1
+    data = {"kind": "site", "title": "改名的会", "held_at": "2026-12-21T14:00", "place": "项目部",
+            "projects": [p.pk for p in meeting.projects.all()], "organizations": [outsider.pk],
+            "attendees": [outsider_user.pk], "version": 1}
+    assert en(staff).post(url, data).status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.title == "改名的会" and list(meeting.organizations.all()) == [outsider]
+    assert list(meeting.attendees.all()) == [outsider_user]
+    # Another organisation's user cannot reach the page, not even with a refresh.
+    assert client_for(other_contractor).post(url, {**data, "refresh": "1"}).status_code == 404
+    assert client_for(other_contractor).get(url, {"projects": data["projects"]}).status_code == 404
