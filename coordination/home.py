@@ -27,9 +27,8 @@ from .models import (
     SIGN_PROMISE_MINUTES,
     IssueItem,
     IssueState,
+    overdue_q,
 )
-
-CLOCK_STATES = (IssueState.REPORTED, IssueState.ACCEPTED, *DEPARTMENT_STATES)  # IssueItem.workdays_left runs
 
 
 def last_workday(today: datetime.date) -> datetime.date:
@@ -49,7 +48,7 @@ def overdue_by_q(today: datetime.date, days: int = 1) -> Q:
             if seen == days:
                 break
         day -= datetime.timedelta(days=1)
-    return Q(state__in=CLOCK_STATES, due_on__lt=day)
+    return overdue_q(day)
 
 
 def sign_deadline(now: datetime.datetime, minutes: int = SIGN_PROMISE_MINUTES) -> datetime.datetime:

@@ -66,6 +66,9 @@ class IssueState(models.TextChoices):
 OPEN_ISSUE_STATES = (IssueState.REPORTED, IssueState.ACCEPTED, IssueState.ASSIGNED, IssueState.IN_PROGRESS,
                      IssueState.RESOLVED)
 DEPARTMENT_STATES = (IssueState.ASSIGNED, IssueState.IN_PROGRESS)  # the department holds it: its clock runs
+# The states in which an issue's clock runs (until the department answers): past its due date in one of them, an
+# issue is overdue.
+CLOCK_STATES = (IssueState.REPORTED, IssueState.ACCEPTED, *DEPARTMENT_STATES)
 SOLVED_STATES = (IssueState.VERIFIED, IssueState.CLOSED)
 
 
@@ -197,9 +200,14 @@ class IssueItem(VoidableModel):
             return self.company.name
         return str(Holder(holder).label)
 
+    @property
+    def clock_runs(self) -> bool:
+        """The deadline counts (reported, signed for, with the department): not once answered, closed or voided."""
+        return self.state in CLOCK_STATES and self.voided_at is None
+
     def workdays_left(self, today: datetime.date) -> int | None:
         """Working days until the due date (negative when overdue); None once answered or closed."""
-        if self.state not in (IssueState.REPORTED, IssueState.ACCEPTED, *DEPARTMENT_STATES) or self.voided_at:
+        if not self.clock_runs:
             return None
         return workdays.signed_workdays(today, self.due_on)
 
@@ -388,3 +396,8 @@ class ServiceLog(VoidableModel):
 
     def get_absolute_url(self) -> str:
         return reverse("coordination:servicelog-list")
+
+
+def overdue_q(today: datetime.date) -> models.Q:
+    """Issues whose clock runs and that are past their due date on `today` (`IssueItem.light(today) == "red"`)."""
+    return models.Q(state__in=CLOCK_STATES, due_on__lt=today)

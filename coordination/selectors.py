@@ -28,11 +28,8 @@ from .models import (
     Holder,
     IssueItem,
     IssueState,
+    overdue_q,
 )
-
-# The states in which an issue's clock runs (IssueItem.workdays_left is not None): an overdue issue is one of
-# these past its due date.
-CLOCK_STATES = (IssueState.REPORTED, IssueState.ACCEPTED, *DEPARTMENT_STATES)
 
 # ?ordering= values of the lists → ORM ordering; "-" in front reverses. The default is the newest first.
 ORDERINGS: dict[str, tuple[str, ...]] = {
@@ -64,10 +61,6 @@ def _list_base(user: User, action: str = "view") -> QuerySet[IssueItem]:
     )
 
 
-def _overdue_q(today: datetime.date) -> Q:
-    return Q(state__in=CLOCK_STATES, due_on__lt=today)
-
-
 def issue_list(*, user: User, search: str = "", project: Any = None, category: str = "", department: Any = None,
                state: str = "", source: str = "", overdue: bool = False, ordering: str = "",
                today: datetime.date | None = None, project_text: str = "") -> QuerySet[IssueItem]:
@@ -91,7 +84,7 @@ def issue_list(*, user: User, search: str = "", project: Any = None, category: s
     if source:
         qs = qs.filter(source=source)
     if overdue:
-        qs = qs.filter(_overdue_q(today or timezone.localdate()))
+        qs = qs.filter(overdue_q(today or timezone.localdate()))
     if search := (search or "").strip():
         qs = qs.filter(Q(number__icontains=search) | Q(title__icontains=search))
     return qs.order_by(*(ordering_for(ordering) or DEFAULT_ORDERING))

@@ -16,18 +16,15 @@ from projects.selectors import officer_projects
 
 from .models import (
     CALLBACK_SHARE,
-    DEPARTMENT_STATES,
     OPEN_ISSUE_STATES,
     CallBack,
     IssueItem,
-    IssueState,
     Meeting,
     MeetingDecision,
     ServiceLog,
+    overdue_q,
 )
 
-# The states whose clock runs (IssueItem.workdays_left): past the due date in one of them is overdue.
-CLOCK_STATES = (IssueState.REPORTED, IssueState.ACCEPTED, *DEPARTMENT_STATES)
 RECENT_DAYS = 30
 
 
@@ -42,7 +39,7 @@ def _open_issues() -> QuerySet[IssueItem]:
 
 
 def _overdue_issues(today: datetime.date) -> QuerySet[IssueItem]:
-    return IssueItem.objects.filter(state__in=CLOCK_STATES, voided_at__isnull=True, due_on__lt=today)
+    return IssueItem.objects.filter(overdue_q(today), voided_at__isnull=True)
 
 
 # --------------------------------------------------------------------------------------------------- meetings

@@ -36,7 +36,6 @@ from .models import (
     IssueItem,
     IssueRating,
     IssueSource,
-    IssueState,
     Meeting,
     MeetingDecision,
     MeetingState,
@@ -332,7 +331,7 @@ def issue_reschedule(*, actor: User, issue: IssueItem, due_on: datetime.date | N
     issue = _lock(issue)
     check_version(issue, version)
     policy.require(actor, "dispatch", issue)
-    if not issue.is_open or issue.state == IssueState.RESOLVED:
+    if not issue.clock_runs:
         raise ApplicationError(_("Only the deadline of an issue still being worked on can be changed."),
                                {"due_on": [_("Not possible in this state.")]}, code=ErrorCode.INVALID_TRANSITION)
     start = timezone.localtime(issue.created_at).date()
@@ -358,6 +357,11 @@ def issue_reschedule(*, actor: User, issue: IssueItem, due_on: datetime.date | N
     _notify(issue, _members(issue.department_id, Role.DEPARTMENT_REVIEWER) + _members(issue.company_id),
             "rescheduled", reason)
     return issue
+
+
+def may_reschedule(user: User, issue: IssueItem) -> bool:
+    """Bureau staff may move the deadline while the issue's clock runs (`issue_reschedule`'s rule)."""
+    return issue.clock_runs and policy.can(user, "dispatch", issue)
 
 
 def issue_moves(user: User, issue: IssueItem) -> list[fsm.Move]:

@@ -38,7 +38,7 @@ from .forms import (
     RescheduleForm,
     ResolveForm,
 )
-from .models import IssueAttachment, IssueItem, IssueSource, IssueState
+from .models import IssueAttachment, IssueItem, IssueSource
 
 LIST_PAGE_SIZE = 50
 
@@ -241,33 +241,15 @@ ISSUE_MOVES: dict[str, IssueMove] = {
 }
 
 
-def _offered(issue: IssueItem, user) -> list[fsm.Move]:
-    """The moves the page offers: `services.issue_moves`, where a move disabled only for want of what its own
-    form asks (assign: the department; resolve: the answer) is enabled — the form supplies it."""
-    wf = fsm.workflow_of(issue)
-    out = []
-    for m in services.issue_moves(user, issue):
-        spec = ISSUE_MOVES.get(m.name)
-        if not m.enabled and spec and spec.form:
-            refusal = wf.condition_refusal(issue, m.transition)
-            if refusal is not None and refusal.fields and set(refusal.fields) <= set(spec.form.base_fields):
-                m = fsm.Move(m.transition, True, "")
-        out.append(m)
-    return out
-
-
 def _page_refusal(issue: IssueItem, move: str, user) -> str:
-    """Why `user` may not take `move` now, as the page offers it ("" when they may)."""
-    found = next((m for m in _offered(issue, user) if m.name == move), None)
-    if found is None:
-        refusal = fsm.workflow_of(issue).refusal(issue, move, user)
-        return refusal.message if refusal else _("You may not do this.")
-    return "" if found.enabled else found.reason
+    """Why `user` may not take `move` now ("" when they may): the workflow's own answer."""
+    refusal = fsm.workflow_of(issue).refusal(issue, move, user)
+    return refusal.message if refusal else ""
 
 
 def _issue_context(request, issue: IssueItem, **bound) -> dict:
     user, today = request.user, timezone.localdate()
-    offered = _offered(issue, user)
+    offered = services.issue_moves(user, issue)
     may_attach = services.may_attach(user, issue)
     decision = _decision_of(issue)
     row = selectors.issue_rows([issue], today)[0]
@@ -281,8 +263,7 @@ def _issue_context(request, issue: IssueItem, **bound) -> dict:
         "ratings": issue.ratings.select_related("rated_by", "department"),
         "attachments": issue.attachments.select_related("uploaded_by"),
         "attachment_form": bound.get("attachment_form") or (AttachmentForm() if may_attach else None),
-        "may_reschedule": policy.can(user, "dispatch", issue) and issue.is_open
-        and issue.state != IssueState.RESOLVED,
+        "may_reschedule": services.may_reschedule(user, issue),
         "decision": decision, "meeting_visible": decision is not None and policy.can(user, "view", decision.meeting),
         **_calendar_note(),
     }
