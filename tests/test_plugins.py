@@ -167,7 +167,7 @@ def test_seed_all_runs_the_declared_demo_seeders_in_installed_apps_order(db, mon
 
     result = seed_all()  # idempotent: the session's demo is there already
 
-    assert ran == ["projects", "approvals", "coordination"]
+    assert ran == ["projects", "approvals", "coordination", "supervision"]
     assert result["projects"] == len(PROJECTS) and result["projects_created"] == 0
     assert result["approval_cases"] > 0 and result["extra_records"] == 3
     assert list(result)[:2] == ["organizations", "users"]  # the foundation's demo province first

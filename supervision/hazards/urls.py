@@ -1,0 +1,3 @@
+"""Pages of this part (namespace "supervision", joined by supervision/urls.py)."""
+
+urlpatterns: list = []

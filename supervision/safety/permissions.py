@@ -1,0 +1,3 @@
+"""Access rules of this part's records."""
+
+POLICIES: tuple = ()
