@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from portal.accounts.models import Organization
+from portal.core.forms import MultipleFileField
 
 from .models import DEFAULT_WORKDAYS, IssueCategory, IssueSource, IssueState
 from .selectors import ORDERINGS, departments
@@ -72,23 +73,6 @@ class IssueFilterForm(forms.Form):
                 "department": data.get("department"), "state": data.get("state", ""),
                 "source": data.get("source", ""), "overdue": bool(data.get("overdue")),
                 "ordering": data.get("ordering", "")}
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one field (the checks of each file are the service's: portal.core.uploads)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, list | tuple):
-            return [super(MultipleFileField, self).clean(d, initial) for d in data if d]
-        return [super().clean(data, initial)] if data else []
 
 
 def category_choices():
