@@ -454,3 +454,32 @@ API: dict[str, Entry] = {
     "coordination_callbacks_record_create": E(args={"id": "callback"}, action="change"),
     "coordination_stats_list": E(who=BUREAU_READ | REVIEWERS),
 }
+
+
+# ------------------------------------------------------------------------------------------------- supervision
+# Each part of supervision/ keeps its rows beside its tests, in tests/supervision/matrix_<part>.py: PAGES and API
+# (rows as above, written with `from access_matrix_spec import E, L, …`) and WORLD, a function (both, users) →
+# {kind: {"own": obj, "other": obj}} adding its kinds to the fixture world; WORLD_GUARDS names, for a kind the
+# policy does not answer for itself, the attribute path to the object it does ("document": "target").
+WORLDS: list = []
+WORLD_GUARDS: dict[str, str] = {}
+
+
+def _load_parts() -> None:
+    import importlib.util
+    from pathlib import Path
+
+    for path in sorted(Path(__file__).parent.glob("supervision/matrix_*.py")):
+        loader = importlib.util.spec_from_file_location(f"access_matrix_{path.stem}", path)
+        module = importlib.util.module_from_spec(loader)
+        loader.loader.exec_module(module)
+        for name, rows in (("PAGES", PAGES), ("API", API)):
+            clash = set(rows) & set(getattr(module, name, {}))
+            assert not clash, f"{path.name} repeats {name} rows: {sorted(clash)}"
+            rows.update(getattr(module, name, {}))
+        if hasattr(module, "WORLD"):
+            WORLDS.append(module.WORLD)
+        WORLD_GUARDS.update(getattr(module, "WORLD_GUARDS", {}))
+
+
+_load_parts()

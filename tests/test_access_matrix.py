@@ -260,6 +260,10 @@ def build_world() -> World:
         side: (stage_documents(case.stage).order_by("pk").first() if case else None)
         for side, case in objects["case"].items()
     }
+    for part_world in spec.WORLDS:
+        added = part_world(both, users)
+        assert not set(added) & set(objects), f"a part repeats world kinds: {sorted(set(added) & set(objects))}"
+        objects.update(added)
     return World(objects=objects, users=users)
 
 
@@ -305,6 +309,9 @@ def test_world_separates_the_organisations(world):
             other = other.issue
         elif kind == "decision":
             other = other.meeting
+        elif kind in spec.WORLD_GUARDS:
+            for attr in spec.WORLD_GUARDS[kind].split("."):
+                other = getattr(other, attr)
         for user in (owner, contractor, liaison):
             assert not policy.can(user, "view", other), (
                 f"{user.username} sees the other side's {kind} {other.pk}"

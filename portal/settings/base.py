@@ -253,6 +253,10 @@ SPECTACULAR_SETTINGS = {
         "IssueCategoryEnum": "coordination.models.IssueCategory",
         "MeetingKindEnum": "coordination.models.MeetingKind",
         "ServiceKindEnum": "coordination.models.ServiceKind",
+        "QualificationKindEnum": "supervision.models.QualificationKind",
+        "QualificationGradeEnum": "supervision.models.QualificationGrade",
+        "CertificateKindEnum": "supervision.models.CertificateKind",
+        "ContractKindEnum": "supervision.models.ContractKind",
     },
     # Every operation also declares the error answers it can give, with their one body (portal.core.apis).
     "POSTPROCESSING_HOOKS": [

@@ -69,6 +69,10 @@ class DangerousWork(VoidableModel):
                                          null=True, blank=True, validators=[MinValueValidator(0)])
     lifting_kn = models.DecimalField(_("single lift weight (kN)"), max_digits=8, decimal_places=2, null=True,
                                      blank=True, validators=[MinValueValidator(0)])
+    unconventional_lifting = models.BooleanField(
+        _("non-conventional lifting equipment or method"), default=False,
+        help_text=_("采用非常规起重设备、方法: with a single lift of 10 kN or more the work is dangerous, of 100 kN or "
+                    "more it is beyond a certain scale."))
     large_scale = models.BooleanField(_("beyond a certain scale (超过一定规模)"), default=False,
                                       help_text=_("Decided from the parameters: the special plan needs an expert "
                                                   "review."))
@@ -94,6 +98,7 @@ class DangerousWork(VoidableModel):
         verbose_name = _("dangerous work")
         verbose_name_plural = _("dangerous works")
         indexes = [models.Index(fields=["project", "state"], name="dangerous_project_idx")]
+        permissions = [("approve_dangerouswork", "Can approve special plans of dangerous works on any project")]
 
     def __str__(self) -> str:
         return self.name
