@@ -255,8 +255,13 @@ SPECTACULAR_SETTINGS = {
         "ServiceKindEnum": "coordination.models.ServiceKind",
         "QualificationKindEnum": "supervision.models.QualificationKind",
         "QualificationGradeEnum": "supervision.models.QualificationGrade",
+        "HazardGradeEnum": "supervision.models.HazardGrade",
         "CertificateKindEnum": "supervision.models.CertificateKind",
         "ContractKindEnum": "supervision.models.ContractKind",
+        "MeasureKindEnum": "supervision.models.MeasureKind",
+        "DangerousWorkKindEnum": "supervision.models.DangerousWorkKind",
+        "SafetyRoleEnum": "supervision.models.SafetyRole",
+        "TrainingKindEnum": "supervision.models.TrainingKind",
     },
     # Every operation also declares the error answers it can give, with their one body (portal.core.apis).
     "POSTPROCESSING_HOOKS": [

@@ -5,7 +5,9 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+
+from portal.core import policy
 
 from ..models import Contract
 
@@ -56,3 +58,25 @@ def contract_terms(*, contract_id: int) -> ContractTerms | None:
     """The terms of a live contract, or None."""
     contract = Contract.objects.filter(pk=contract_id, voided_at__isnull=True).first()
     return terms_of(contract) if contract else None
+
+
+def contract_list(*, user, search: str = "", state: str = "", kind: str = "",
+                  project_id: int | None = None) -> QuerySet[Contract]:
+    """The live contracts `user` may see (those of the projects they see), newest signing first."""
+    qs = policy.visible(user, Contract.objects.filter(voided_at__isnull=True)).select_related(
+        "project", "employer", "contractor", "lot")
+    if project_id is not None:
+        qs = qs.filter(project_id=project_id)
+    if state:
+        qs = qs.filter(state=state)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if search:
+        qs = qs.filter(Q(number__icontains=search) | Q(title__icontains=search) | Q(project__name__icontains=search)
+                       | Q(contractor__name__icontains=search) | Q(employer__name__icontains=search))
+    return qs.order_by("-signed_on", "number", "id")
+
+
+def contract_documents(*, contract: Contract) -> QuerySet:
+    """The contract's documents, each title's newest version first."""
+    return contract.documents.select_related("uploaded_by").order_by("title", "-version", "id")

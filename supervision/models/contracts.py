@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from portal.core.fsm import Transition, Workflow
 from portal.core.models import TimeStampedModel, VoidableModel
 
 ADVANCE_MIN, ADVANCE_MAX = Decimal("10"), Decimal("30")  # 预付款 10–30 % of the contract value (or none)
@@ -39,6 +40,15 @@ class ContractState(models.TextChoices):
 
 
 class Contract(VoidableModel):
+    """A signed contract; completed when its works are accepted, or terminated (with the reason) before."""
+
+    workflow = Workflow("state", [
+        Transition("complete", [ContractState.SIGNED], ContractState.COMPLETED, pgettext_lazy("contract", "Complete"),
+                   permission="change", style="primary"),
+        Transition("terminate", [ContractState.SIGNED], ContractState.TERMINATED, _("Terminate"),
+                   permission="change", style="danger"),
+    ])
+
     project = models.ForeignKey("projects.Project", verbose_name=_("project"), on_delete=models.PROTECT,
                                 related_name="contracts")
     lot = models.ForeignKey("supervision.TenderLot", verbose_name=_("lot"), null=True, blank=True,
@@ -105,6 +115,10 @@ class Contract(VoidableModel):
 
     def get_absolute_url(self) -> str:
         return reverse("supervision:contract-detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.voided_at is None and self.state == ContractState.SIGNED
 
 
 class ContractDocument(TimeStampedModel):

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from portal.core.fsm import Transition, Workflow
 from portal.core.models import TimeStampedModel, VoidableModel
 
 EXPIRY_NOTICE_DAYS = 60  # qualifications and certificates expiring within 60 days are listed and their holders told
@@ -118,7 +119,16 @@ class LotState(models.TextChoices):
 
 
 class TenderLot(VoidableModel):
-    """标段: a part of a project let to one unit, with the qualification it requires."""
+    """标段: a part of a project let to one unit, with the qualification it requires.
+
+    Awarded once (to a qualified bidder: the service asks `supervision.tendering.rules`), or cancelled — an open
+    lot, or an award undone before a contract is signed on it."""
+
+    workflow = Workflow("state", [
+        Transition("award", [LotState.OPEN], LotState.AWARDED, _("Award"), permission="change", style="primary"),
+        Transition("cancel", [LotState.OPEN, LotState.AWARDED], LotState.CANCELLED, _("Cancel"),
+                   permission="change", style="danger", conditions=[lambda lot: lot.cancel_refusal()]),
+    ])
 
     project = models.ForeignKey("projects.Project", verbose_name=_("project"), on_delete=models.PROTECT,
                                 related_name="tender_lots")
@@ -153,6 +163,12 @@ class TenderLot(VoidableModel):
 
     def get_absolute_url(self) -> str:
         return reverse("supervision:lot-detail", args=[self.pk])
+
+    def cancel_refusal(self) -> str | None:
+        """A lot with a live contract signed on it stays awarded: the contract is terminated first."""
+        if self.pk and self.contracts.filter(voided_at__isnull=True, state="signed").exists():
+            return _("A contract is signed on this lot: terminate the contract first.")
+        return None
 
 
 class Bid(TimeStampedModel):
