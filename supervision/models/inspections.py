@@ -168,11 +168,33 @@ class Sample(VoidableModel):
     def get_absolute_url(self) -> str:
         return reverse("supervision:sample-detail", args=[self.pk])
 
+    @property
+    def is_tested(self) -> bool:
+        return self.state in (SampleState.PASSED, SampleState.FAILED)
+
 
 class RectificationState(models.TextChoices):
     OPEN = "open", pgettext_lazy("rectification state", "Rectifying")
     SUBMITTED = "submitted", pgettext_lazy("rectification state", "Awaiting re-inspection")
     CLOSED = "closed", pgettext_lazy("rectification state", "Closed")
+
+
+def _rectification_retest_passed(rectification: "Rectification") -> str | None:
+    """Verify: the rectification closes only on a passed re-inspection."""
+    retest = rectification.retest
+    if retest is None or retest.voided_at is not None:
+        return _("No re-inspection sample has been taken yet.")
+    if retest.state != SampleState.PASSED:
+        return _("The re-inspection has not passed yet.")
+    return None
+
+
+def _rectification_retest_not_passed(rectification: "Rectification") -> str | None:
+    """Reject: a rectification whose re-inspection passed is closed, not returned."""
+    retest = rectification.retest
+    if retest is not None and retest.voided_at is None and retest.state == SampleState.PASSED:
+        return _("The re-inspection passed: close the rectification instead.")
+    return None
 
 
 class Rectification(VoidableModel):
@@ -182,9 +204,10 @@ class Rectification(VoidableModel):
         Transition("submit", [RectificationState.OPEN], RectificationState.SUBMITTED, _("Submit the rectification"),
                    permission="rectify", style="primary"),
         Transition("reject", [RectificationState.SUBMITTED], RectificationState.OPEN, _("Not rectified: return"),
-                   permission="verify", style="danger"),
+                   permission="verify", style="danger", conditions=[_rectification_retest_not_passed]),
         Transition("verify", [RectificationState.SUBMITTED], RectificationState.CLOSED,
-                   _("Re-inspection passed: close"), permission="verify", style="primary"),
+                   _("Re-inspection passed: close"), permission="verify", style="primary",
+                   conditions=[_rectification_retest_passed]),
     ])
 
     number = models.CharField(_("rectification number"), max_length=30, unique=True)
@@ -224,4 +247,11 @@ class Rectification(VoidableModel):
 
     def get_absolute_url(self) -> str:
         return reverse("supervision:rectification-detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.state != RectificationState.CLOSED and self.voided_at is None
+
+    def is_overdue(self, on) -> bool:
+        return self.is_open and on > self.due_on
 
