@@ -9,11 +9,13 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
-from portal.core.fsm import Transition, Workflow
+from portal.core.fsm import Refusal, Transition, Workflow
 from portal.core.models import VoidableModel
+
+from .documents import Purpose
 
 
 class DangerousWorkKind(models.TextChoices):
@@ -39,12 +41,50 @@ class ExpertReviewResult(models.TextChoices):
     FAILED = "failed", _("Failed")  # 不通过
 
 
+PASSED_REVIEW = (ExpertReviewResult.PASSED, ExpertReviewResult.PASSED_WITH_CHANGES)
+
+
+def _has(work: "DangerousWork", purpose: str) -> bool:
+    from supervision.documents import has_document  # the store imports the models
+
+    return has_document(work, purpose)
+
+
+def plan_filed(work: "DangerousWork") -> Refusal | None:
+    """The special construction plan is attached."""
+    if _has(work, Purpose.SPECIAL_PLAN):
+        return None
+    message = gettext("Attach the special construction plan first.")
+    return Refusal(message, fields={"special_plan": [message]})
+
+
+def expert_review_passed(work: "DangerousWork") -> Refusal | None:
+    """A work beyond a certain scale needs its plan passed by an expert review (with its opinion attached)."""
+    if not work.large_scale:
+        return None
+    if work.expert_review_result not in PASSED_REVIEW or work.expert_review_on is None:
+        message = gettext("A work beyond a certain scale needs a passed expert review of its plan first.")
+        return Refusal(message, fields={"expert_review_result": [message]})
+    if not _has(work, Purpose.EXPERT_REVIEW):
+        message = gettext("Attach the expert review opinion first.")
+        return Refusal(message, fields={"expert_review": [message]})
+    return None
+
+
+def monitoring_plan_filed(work: "DangerousWork") -> Refusal | None:
+    if _has(work, Purpose.MONITORING_PLAN):
+        return None
+    message = gettext("Attach the monitoring plan before the work starts.")
+    return Refusal(message, fields={"monitoring_plan": [message]})
+
+
 class DangerousWork(VoidableModel):
     workflow = Workflow("state", [
         Transition("approve_plan", [DangerousWorkState.REGISTERED], DangerousWorkState.PLAN_READY,
-                   _("Plan approved"), permission="change", style="primary"),
+                   _("Approve the plan"), permission="approve", style="primary",
+                   conditions=[plan_filed, expert_review_passed]),
         Transition("start", [DangerousWorkState.PLAN_READY], DangerousWorkState.IN_PROGRESS, _("Start work"),
-                   permission="change", style="primary"),
+                   permission="change", style="primary", conditions=[monitoring_plan_filed]),
         Transition("complete", [DangerousWorkState.IN_PROGRESS], DangerousWorkState.COMPLETED, _("Completed"),
                    permission="change", style="primary"),
     ])
@@ -105,3 +145,7 @@ class DangerousWork(VoidableModel):
 
     def get_absolute_url(self) -> str:
         return reverse("supervision:dangerous-detail", args=[self.pk])
+
+    @property
+    def review_passed(self) -> bool:
+        return self.expert_review_result in PASSED_REVIEW

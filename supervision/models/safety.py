@@ -4,6 +4,7 @@ and emergency drills with their attendees, and incident reports with their grade
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -45,6 +46,9 @@ class SafetyResponsibility(VoidableModel):
     def __str__(self) -> str:
         return f"{self.person_name} · {self.get_role_display()}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("supervision:safety-roster-edit", args=[self.pk])
+
 
 class TrainingKind(models.TextChoices):
     INDUCTION = "induction", _("Three-level induction training")  # 三级安全教育
@@ -83,6 +87,9 @@ class TrainingRecord(VoidableModel):
     def __str__(self) -> str:
         return f"{self.held_on} {self.topic}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("supervision:safety-training-detail", args=[self.pk])
+
 
 class IncidentGrade(models.TextChoices):
     """生产安全事故等级 (生产安全事故报告和调查处理条例, art. 3)."""
@@ -117,3 +124,6 @@ class Incident(VoidableModel):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d} {self.get_grade_display()} · {self.location}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("supervision:safety-incident-detail", args=[self.pk])
