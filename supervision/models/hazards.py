@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from portal.core.fsm import Transition, Workflow
+from portal.core.fsm import Refusal, Transition, Workflow
 from portal.core.models import VoidableModel
 
 GENERAL_HAZARD_WORKDAYS = 5  # default time to rectify a general hazard
@@ -32,6 +32,18 @@ class HazardState(models.TextChoices):
 OPEN_HAZARD_STATES = (HazardState.REPORTED, HazardState.RECTIFYING, HazardState.SUBMITTED)
 
 
+def has_rectification_evidence(hazard: "Hazard") -> Refusal | None:
+    """A hazard is closed only on evidence of its rectification (photos, records) the responsible unit filed."""
+    from supervision.documents import has_document
+
+    from .documents import Purpose
+
+    if has_document(hazard, Purpose.EVIDENCE):
+        return None
+    message = _("No rectification evidence has been filed: a hazard is closed only on evidence.")
+    return Refusal(message, fields={"evidence": [message]})
+
+
 class Hazard(VoidableModel):
     workflow = Workflow("state", [
         Transition("acknowledge", [HazardState.REPORTED], HazardState.RECTIFYING, _("Acknowledge and rectify"),
@@ -41,7 +53,7 @@ class Hazard(VoidableModel):
         Transition("reject", [HazardState.SUBMITTED], HazardState.RECTIFYING, _("Check failed: rectify again"),
                    permission="verify", style="danger"),
         Transition("close", [HazardState.SUBMITTED], HazardState.CLOSED, _("Check passed: close"),
-                   permission="verify", style="primary"),
+                   permission="verify", conditions=[has_rectification_evidence], style="primary"),
     ])
 
     number = models.CharField(_("hazard number"), max_length=30, unique=True)
@@ -97,3 +109,12 @@ class Hazard(VoidableModel):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_HAZARD_STATES and self.voided_at is None
+
+    def is_overdue(self, on=None) -> bool:
+        from django.utils import timezone
+
+        return self.is_open and self.due_on < (on or timezone.localdate())
+
+    @property
+    def is_major(self) -> bool:
+        return self.grade == HazardGrade.MAJOR
