@@ -184,7 +184,8 @@ def test_a_backup_restored_into_an_empty_database_holds_every_object_document_an
     permits = ApprovalCase.objects.exclude(permit_pdf="").count()
     assert (
         documents == len(before["approvals.CaseDocument"]) + len(before["projects.ProjectDocument"]) + permits
-        + len(before["coordination.IssueAttachment"])
+        + len(before["coordination.IssueAttachment"]) + len(before["supervision.Document"])
+        + len(before["supervision.ContractDocument"])
     )
     assert _sha256(media / uploaded.file.name) == uploaded.sha256
     # the stray file came along too (an upload that landed during the backup may come along as a stray file)

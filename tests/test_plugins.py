@@ -121,7 +121,8 @@ def test_an_approval_permit_declared_by_approvals_still_blocks_the_gate():
 def test_home_cards_are_declared_by_the_apps_not_the_dashboard():
     names = [card.name for plugin in plugins.declared().values() for card in plugin.home_cards]
     assert names == ["instructions", "projects.figures", "projects.breakdown", "projects.activity",
-                     "projects.latest", "approvals", "coordination"]
+                     "projects.latest", "approvals", "coordination", "supervision-inspections",
+                     "supervision-quality"]
 
 
 def test_every_apps_declared_pages_are_included_under_its_prefix():
@@ -195,8 +196,11 @@ def test_deadline_ladders_come_from_the_declarations_and_a_second_of_one_name_is
     from portal.core import deadlines
 
     declared = [ladder for plugin in plugins.declared().values() for ladder in plugin.deadline_ladders]
-    assert declared == ["approvals.deadlines.REVIEW_LADDER", "coordination.deadlines.ISSUE_LADDER"]
-    ladder, issues = deadlines.ladders()
-    assert (ladder.name, issues.name) == ("approvals.item_review", "coordination.issue")
+    assert declared == ["approvals.deadlines.REVIEW_LADDER", "coordination.deadlines.ISSUE_LADDER",
+                        "supervision.inspections.deadlines.RECTIFICATION_LADDER",
+                        "supervision.hazards.deadlines.HAZARD_LADDER"]
+    ladder, issues, rectifications, hazards = deadlines.ladders()
+    assert (ladder.name, issues.name, rectifications.name, hazards.name) == (
+        "approvals.item_review", "coordination.issue", "supervision.rectification", "supervision.hazard")
     with pytest.raises(ImproperlyConfigured, match="approvals.item_review"):
         deadlines.register(dataclasses.replace(ladder))

@@ -86,7 +86,7 @@ def propose_for_overdue_major_hazard(hazard, *, on: datetime.date | None = None)
     measure = overdue_measure(hazard.due_on, on)
     if measure is None:
         return None
-    facts = _("Major hazard %(number)s \u201c%(title)s\u201d (criterion %(criterion)s) was to be rectified by "
+    facts = _("Major hazard %(number)s “%(title)s” (criterion %(criterion)s) was to be rectified by "
               "%(due)s and is still open on %(today)s.") % {
         "number": hazard.number, "title": hazard.title, "criterion": hazard.criterion, "due": hazard.due_on,
         "today": on}

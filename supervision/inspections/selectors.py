@@ -84,7 +84,7 @@ def sample_list(*, user: User, project_id: int | None = None, plan_id: int | Non
                 date_to: datetime.date | None = None, search: str = "", agency_only: bool = False
                 ) -> QuerySet[Sample]:
     """Samples the user may see, filtered; `agency_only`: only those assigned to the user's organisation."""
-    qs = Sample.objects.filter(voided_at__isnull=True)
+    qs: QuerySet[Sample] = Sample.objects.filter(voided_at__isnull=True)
     if agency_only:
         qs = qs.filter(agency_id=user.organization_id) if user.organization_id else qs.none()
     qs = policy.visible(user, qs)

@@ -312,7 +312,7 @@ def sample_record_result(*, actor: User, sample: Sample, passed: bool, report: S
     if passed:
         if sample.retest_of_id is not None:
             rect = Rectification.objects.filter(retest=sample, voided_at__isnull=True).first()
-            if rect is not None:
+            if rect is not None and sample.retest_of is not None:
                 _notify(rect, [sample.retest_of.taken_by], "retest-passed",
                         _("%(number)s: the re-inspection passed, the rectification may be closed")
                         % {"number": rect.number})

@@ -1,10 +1,123 @@
 """Models of the supervision app (质量安全监管), one module per part (see `supervision.apps.PARTS`)."""
 
-from .accountability import *  # noqa: F401,F403
-from .contracts import *  # noqa: F401,F403
-from .dangerous import *  # noqa: F401,F403
-from .documents import *  # noqa: F401,F403
-from .hazards import *  # noqa: F401,F403
-from .inspections import *  # noqa: F401,F403
-from .safety import *  # noqa: F401,F403
-from .tendering import *  # noqa: F401,F403
+from .accountability import (
+    AccountabilityRecord,
+    AccountabilityState,
+    MeasureKind,
+    Trigger,
+)
+from .contracts import (
+    ADVANCE_MAX,
+    ADVANCE_MIN,
+    RETENTION_MAX,
+    Contract,
+    ContractDocument,
+    ContractKind,
+    ContractState,
+    QualityStandard,
+)
+from .dangerous import (
+    PASSED_REVIEW,
+    DangerousWork,
+    DangerousWorkKind,
+    DangerousWorkState,
+    ExpertReviewResult,
+)
+from .documents import (
+    Document,
+    Purpose,
+)
+from .hazards import (
+    GENERAL_HAZARD_WORKDAYS,
+    MAJOR_HAZARD_WORKDAYS,
+    OPEN_HAZARD_STATES,
+    Hazard,
+    HazardGrade,
+    HazardState,
+)
+from .inspections import (
+    RECTIFICATION_WORKDAYS,
+    WITNESS_SHARE_MIN,
+    InspectionPlan,
+    KeyProcess,
+    MaterialDelivery,
+    MaterialKind,
+    Rectification,
+    RectificationState,
+    Sample,
+    SampleState,
+)
+from .safety import (
+    Incident,
+    IncidentGrade,
+    SafetyResponsibility,
+    SafetyRole,
+    TrainingKind,
+    TrainingRecord,
+)
+from .tendering import (
+    EXPIRY_NOTICE_DAYS,
+    GRADE_RANK,
+    Bid,
+    CertificateKind,
+    LotState,
+    PersonCertificate,
+    Qualification,
+    QualificationGrade,
+    QualificationKind,
+    TenderLot,
+)
+
+__all__ = [
+    "ADVANCE_MAX",
+    "ADVANCE_MIN",
+    "AccountabilityRecord",
+    "AccountabilityState",
+    "Bid",
+    "CertificateKind",
+    "Contract",
+    "ContractDocument",
+    "ContractKind",
+    "ContractState",
+    "DangerousWork",
+    "DangerousWorkKind",
+    "DangerousWorkState",
+    "Document",
+    "EXPIRY_NOTICE_DAYS",
+    "ExpertReviewResult",
+    "GENERAL_HAZARD_WORKDAYS",
+    "GRADE_RANK",
+    "Hazard",
+    "HazardGrade",
+    "HazardState",
+    "Incident",
+    "IncidentGrade",
+    "InspectionPlan",
+    "KeyProcess",
+    "LotState",
+    "MAJOR_HAZARD_WORKDAYS",
+    "MaterialDelivery",
+    "MaterialKind",
+    "MeasureKind",
+    "OPEN_HAZARD_STATES",
+    "PASSED_REVIEW",
+    "PersonCertificate",
+    "Purpose",
+    "Qualification",
+    "QualificationGrade",
+    "QualificationKind",
+    "QualityStandard",
+    "RECTIFICATION_WORKDAYS",
+    "RETENTION_MAX",
+    "Rectification",
+    "RectificationState",
+    "SafetyResponsibility",
+    "SafetyRole",
+    "Sample",
+    "SampleState",
+    "TenderLot",
+    "TrainingKind",
+    "TrainingRecord",
+    "Trigger",
+    "WITNESS_SHARE_MIN",
+]

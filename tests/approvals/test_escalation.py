@@ -38,6 +38,11 @@ def quiet():
 
     # The demo's overdue issues climb the same scan.
     IssueItem.objects.filter(state__in=DEPARTMENT_STATES).update(due_on=far)
+    from supervision.models import Hazard, Rectification
+
+    # So do supervision's open rectifications and hazards.
+    Rectification.objects.filter(state="open").update(due_on=far)
+    Hazard.objects.exclude(state="closed").update(due_on=far)
     Notification.objects.all().delete()
     Escalation.objects.all().delete()
 
