@@ -28,12 +28,15 @@ class ContractForm(forms.Form):
     finish_on = forms.DateField(label=_("Finish"), widget=DATE)
     quality_standard = forms.ChoiceField(label=_("Quality standard"), choices=QualityStandard.choices)
     delay_penalty_per_day = forms.CharField(label=_("Delay penalty per day (yuan)"), max_length=30, initial="0")
+    # xgettext:no-python-format  (the % is a per cent sign)
     delay_penalty_cap = forms.CharField(label=_("Delay penalty cap (% of amount)"), max_length=10, initial="10")
     quality_penalty_clause = forms.CharField(label=_("Quality penalty clauses"), required=False,
                                              widget=forms.Textarea(attrs={"rows": 3}))
     advance_share = forms.CharField(label=_("Advance (%)"), max_length=10, initial="0",
+                                    # xgettext:no-python-format  (the % is a per cent sign)
                                     help_text=_("0 (no advance) or 10–30 % of the contract amount."))
     retention_share = forms.CharField(label=_("Retention (%)"), max_length=10, initial="3",
+                                      # xgettext:no-python-format  (the % is a per cent sign)
                                       help_text=_("At most 3 % of the contract amount."))
     payment_share = forms.CharField(label=_("Progress payment share (%)"), max_length=10, initial="80")
     defects_months = forms.IntegerField(label=_("Defects period (months)"), initial=12, min_value=1, max_value=24)

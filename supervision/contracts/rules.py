@@ -54,9 +54,11 @@ def term_refusals(terms: dict[str, Any]) -> dict[str, list[str]]:
         refuse("amount", _("The contract amount must be above zero."))
     advance = decimal_of(terms.get("advance_share"))
     if advance is not None and advance != 0 and not ADVANCE_MIN <= advance <= ADVANCE_MAX:
+        # xgettext:no-python-format  (the % is a per cent sign)
         refuse("advance_share", _("The advance is either none (0) or 10–30 % of the contract amount."))
     retention = decimal_of(terms.get("retention_share"))
     if retention is not None and retention > RETENTION_MAX:
+        # xgettext:no-python-format  (the % is a per cent sign)
         refuse("retention_share", _("The retention may be at most 3 % of the contract amount."))
     payment = decimal_of(terms.get("payment_share"))
     if payment is not None and not Decimal("60") <= payment <= Decimal("100"):

@@ -19,15 +19,10 @@ class HazardFilterForm(forms.Form):
     state = forms.ChoiceField(label=_("state"), required=False,
                               choices=[("", _("All states")), ("open", pgettext_lazy("hazards", "Open"))]
                               + list(HazardState.choices))
-    responsible = forms.ModelChoiceField(label=_("responsible unit"), required=False, queryset=None,
-                                         empty_label=_("All units"))
+    # A name to search rather than a list: at province scale the units number in thousands.
+    responsible = forms.CharField(label=_("responsible unit"), required=False, max_length=100,
+                                  widget=forms.TextInput(attrs={"placeholder": _("Name of the unit")}))
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
-
-    def __init__(self, *args, units=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        from portal.accounts.models import Organization
-
-        self.fields["responsible"].queryset = units if units is not None else Organization.objects.none()
 
     def filters(self) -> dict:
         if not self.is_valid():
@@ -35,7 +30,7 @@ class HazardFilterForm(forms.Form):
         data = self.cleaned_data
         return {"q": (data.get("q") or "").strip(), "project_id": data.get("project"),
                 "grade": data.get("grade") or "", "state": data.get("state") or "",
-                "responsible_id": data["responsible"].pk if data.get("responsible") else None,
+                "responsible": (data.get("responsible") or "").strip(),
                 "overdue": bool(data.get("overdue"))}
 
 

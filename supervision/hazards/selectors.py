@@ -23,7 +23,7 @@ def has_open_major_hazard(*, project_id: int) -> bool:
 
 
 def hazard_list(*, user, project_id: int | None = None, grade: str = "", state: str = "",
-                responsible_id: int | None = None, overdue: bool = False, q: str = "",
+                responsible_id: int | None = None, responsible: str = "", overdue: bool = False, q: str = "",
                 on: datetime.date | None = None) -> QuerySet[Hazard]:
     """The hazards `user` may see, filtered, with what a list renders joined (no query per row)."""
     from portal.core import policy
@@ -39,6 +39,8 @@ def hazard_list(*, user, project_id: int | None = None, grade: str = "", state: 
         qs = qs.filter(state=state)
     if responsible_id:
         qs = qs.filter(responsible_id=responsible_id)
+    if responsible:
+        qs = qs.filter(responsible__name__icontains=responsible)
     if overdue:
         qs = qs.filter(state__in=OPEN_HAZARD_STATES, due_on__lt=on or timezone.localdate())
     if q:
@@ -55,12 +57,3 @@ def counts_by_grade(hazards: QuerySet[Hazard], on: datetime.date | None = None) 
         general=Count("pk", filter=Q(grade=HazardGrade.GENERAL)), major=Count("pk", filter=Q(grade=HazardGrade.MAJOR)),
         open_major=Count("pk", filter=open_q & Q(grade=HazardGrade.MAJOR)),
         overdue=Count("pk", filter=open_q & Q(due_on__lt=day)))
-
-
-def hazard_units(*, user) -> QuerySet:
-    """The units responsible for a hazard the user may see (the board's filter)."""
-    from portal.accounts.models import Organization
-    from portal.core import policy
-
-    ids = policy.visible(user, Hazard.objects.all()).values("responsible_id")
-    return Organization.objects.filter(pk__in=ids).order_by("name")

@@ -47,7 +47,7 @@ def _query_without_page(request) -> str:
 
 
 def _filtered(request, project=None):
-    form = HazardFilterForm(request.GET or None, units=selectors.hazard_units(user=request.user))
+    form = HazardFilterForm(request.GET or None)
     filters = form.filters() if request.GET else {}
     if project is not None:
         filters["project_id"] = project.pk

@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 from portal.core.forms import MultipleFileField
 
 from ..models import KeyProcess, MaterialKind, RectificationState, SampleState
-from .selectors import testing_agencies
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -39,6 +38,7 @@ class PlanForm(forms.Form):
     title = forms.CharField(label=_("title"), max_length=200)
     required_samples = forms.IntegerField(label=_("required samples"), min_value=1, max_value=100000)
     witness_share = forms.IntegerField(label=_("witnessed share (%)"), initial=30, min_value=0, max_value=100,
+                                       # xgettext:no-python-format  (the % is a per cent sign)
                                        help_text=_("At least 30 % of the required samples are taken in a "
                                                    "witness's presence."))
     standard = forms.CharField(label=_("standard / acceptance criterion"), max_length=200, required=False)
@@ -119,21 +119,17 @@ class SampleFilterForm(forms.Form):
                                 choices=[("", _("All key processes")), *KeyProcess.choices])
     state = forms.ChoiceField(label=_("state"), required=False, choices=[("", _("All states")),
                                                                          *SampleState.choices])
-    agency = forms.ModelChoiceField(label=_("testing agency"), required=False, queryset=None,
-                                    empty_label=_("All agencies"))
+    # A name to search rather than a list: at province scale the agencies number in thousands.
+    agency = forms.CharField(label=_("testing agency"), required=False, max_length=100,
+                             widget=forms.TextInput(attrs={"placeholder": _("Name of the agency")}))
     date_from = forms.DateField(label=_("taken from"), required=False, widget=DATE)
     date_to = forms.DateField(label=_("taken until"), required=False, widget=DATE)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = testing_agencies()
-
     def filters(self) -> dict:
         data = self.cleaned_data if self.is_valid() else {}
-        agency = data.get("agency")
         return {"search": (data.get("q") or "").strip(), "project_id": data.get("project"),
                 "process": data.get("process", ""), "state": data.get("state", ""),
-                "agency_id": agency.pk if agency else None, "date_from": data.get("date_from"),
+                "agency": (data.get("agency") or "").strip(), "date_from": data.get("date_from"),
                 "date_to": data.get("date_to")}
 
 

@@ -80,7 +80,7 @@ def plan_list(*, user: User, project_id: int | None) -> QuerySet[InspectionPlan]
 
 
 def sample_list(*, user: User, project_id: int | None = None, plan_id: int | None = None, process: str = "",
-                state: str = "", agency_id: int | None = None, date_from: datetime.date | None = None,
+                state: str = "", agency_id: int | None = None, agency: str = "", date_from: datetime.date | None = None,
                 date_to: datetime.date | None = None, search: str = "", agency_only: bool = False
                 ) -> QuerySet[Sample]:
     """Samples the user may see, filtered; `agency_only`: only those assigned to the user's organisation."""
@@ -98,6 +98,8 @@ def sample_list(*, user: User, project_id: int | None = None, plan_id: int | Non
         qs = qs.filter(state=state)
     if agency_id:
         qs = qs.filter(agency_id=agency_id)
+    if agency:
+        qs = qs.filter(agency__name__icontains=agency)
     if date_from:
         qs = qs.filter(taken_on__gte=date_from)
     if date_to:

@@ -69,19 +69,23 @@ class Contract(VoidableModel):
                                         default=QualityStandard.PASS)
     delay_penalty_per_day = models.DecimalField(_("delay penalty per day (yuan)"), max_digits=12, decimal_places=2,
                                                 default=Decimal("0"), validators=[MinValueValidator(0)])
+    # xgettext:no-python-format  (the % is a per cent sign)
     delay_penalty_cap = models.DecimalField(_("delay penalty cap (% of amount)"), max_digits=5, decimal_places=2,
                                             default=Decimal("10"), validators=[MinValueValidator(0),
                                                                                MaxValueValidator(100)])
     quality_penalty_clause = models.TextField(_("quality penalty clauses"), blank=True)
     advance_share = models.DecimalField(_("advance (%)"), max_digits=5, decimal_places=2, default=Decimal("0"),
                                         validators=[MinValueValidator(0), MaxValueValidator(ADVANCE_MAX)],
+                                        # xgettext:no-python-format  (the % is a per cent sign)
                                         help_text=_("0 (no advance) or 10–30 % of the contract amount."))
     retention_share = models.DecimalField(_("retention (%)"), max_digits=5, decimal_places=2, default=Decimal("3"),
                                           validators=[MinValueValidator(0), MaxValueValidator(RETENTION_MAX)],
+                                          # xgettext:no-python-format  (the % is a per cent sign)
                                           help_text=_("At most 3 % of the contract amount."))
     payment_share = models.DecimalField(_("progress payment share (%)"), max_digits=5, decimal_places=2,
                                         default=Decimal("80"),
                                         validators=[MinValueValidator(60), MaxValueValidator(100)],
+                                        # xgettext:no-python-format  (the % is a per cent sign)
                                         help_text=_("Share of certified work paid at each progress payment "
                                                     "(≥ 80 % for government-invested contracts from 2022-08-01)."))
     defects_months = models.PositiveSmallIntegerField(_("defects period (months)"), default=12,

@@ -96,7 +96,9 @@ class Hazard(VoidableModel):
                    models.Index(fields=["state", "due_on"], name="hazard_due_idx"),
                    models.Index(fields=["responsible", "state"], name="hazard_unit_idx"),
                    models.Index(fields=["grade", "state"], name="hazard_grade_idx"),
-                   models.Index(fields=["created_at", "id"], name="hazard_created_idx")]
+                   models.Index(fields=["created_at", "id"], name="hazard_created_idx"),
+                   # the lists' order, newest first: the board reads its first page off the index
+                   models.Index(fields=["-found_on", "-id"], name="hazard_found_idx")]
         constraints = [models.CheckConstraint(condition=~models.Q(grade="major") | ~models.Q(criterion=""),
                                               name="major_hazard_names_criterion")]
 

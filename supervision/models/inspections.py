@@ -87,6 +87,7 @@ class InspectionPlan(VoidableModel):
     witness_share = models.PositiveSmallIntegerField(
         _("witnessed share (%)"), default=WITNESS_SHARE_MIN,
         validators=[MinValueValidator(WITNESS_SHARE_MIN), MaxValueValidator(100)],
+        # xgettext:no-python-format  (the % is a per cent sign)
         help_text=_("At least 30 % of the required samples are taken in a witness's presence."))
     standard = models.CharField(_("standard / acceptance criterion"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("planned by"),
@@ -160,7 +161,9 @@ class Sample(VoidableModel):
         verbose_name_plural = _("samples")
         indexes = [models.Index(fields=["plan", "state"], name="sample_plan_idx"),
                    models.Index(fields=["agency", "state"], name="sample_agency_idx"),
-                   models.Index(fields=["state", "taken_on"], name="sample_state_idx")]
+                   models.Index(fields=["state", "taken_on"], name="sample_state_idx"),
+                   # the lists' order, newest first: the board reads its first page off the index
+                   models.Index(fields=["-taken_on", "-id"], name="sample_taken_idx")]
 
     def __str__(self) -> str:
         return self.number

@@ -4,6 +4,7 @@ stored), moves with their refusals (403, 409), photos, criteria; another organis
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.translation import gettext
 
 from portal.accounts.models import User
 from projects.models import Project
@@ -69,7 +70,7 @@ def test_moves_and_refusals(client_for, staff, contractor, project):
     assert response.status_code == 400 and "evidence" in response.json()["error"]["fields"]
     response = client_for(contractor).post(url + "close/", {}, content_type="application/json")
     assert response.status_code == 403
-    assert response.json()["error"]["message"] == (
+    assert response.json()["error"]["message"] == gettext(
         "The unit that rectified a hazard may not check its own rectification.")
     response = client_for(staff).post(url + "photos/", {"photos": []})
     assert response.status_code == 400
