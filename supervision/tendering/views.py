@@ -78,7 +78,7 @@ def qualification_create(request):
         raise PermissionDenied
     form = QualificationForm(request.POST or None)
     return _save_form(request, form, lambda data: services.qualification_create(actor=request.user, **data),
-                      "supervision/tendering/form.html", {"title": _("Record a qualification")},
+                      "supervision/tendering/form.html", {"title": _("Record a qualification"), "cancel": reverse("supervision:qualification-list")},
                       lambda q: reverse("supervision:qualification-list"))
 
 
@@ -91,7 +91,8 @@ def qualification_edit(request, pk: int):
     return _save_form(request, form,
                       lambda data: services.qualification_update(actor=request.user, qualification=q, **data),
                       "supervision/tendering/form.html",
-                      {"title": _("Edit qualification"), "subtitle": q.organization.name},
+                      {"title": _("Edit qualification"), "subtitle": q.organization.name,
+                       "cancel": reverse("supervision:qualification-list")},
                       lambda q: reverse("supervision:qualification-list"))
 
 
@@ -133,7 +134,7 @@ def certificate_create(request):
         raise PermissionDenied
     form = CertificateForm(request.POST or None)
     return _save_form(request, form, lambda data: services.certificate_create(actor=request.user, **data),
-                      "supervision/tendering/form.html", {"title": _("Record a certificate")},
+                      "supervision/tendering/form.html", {"title": _("Record a certificate"), "cancel": reverse("supervision:certificate-list")},
                       lambda c: reverse("supervision:certificate-list"))
 
 
@@ -146,7 +147,8 @@ def certificate_edit(request, pk: int):
     return _save_form(request, form,
                       lambda data: services.certificate_update(actor=request.user, certificate=c, **data),
                       "supervision/tendering/form.html",
-                      {"title": _("Edit certificate"), "subtitle": c.organization.name},
+                      {"title": _("Edit certificate"), "subtitle": c.organization.name,
+                       "cancel": reverse("supervision:certificate-list")},
                       lambda c: reverse("supervision:certificate-list"))
 
 
