@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -71,6 +72,39 @@ class Pagination(pagination.PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+def page_of(request, view, qs, output: type[serializers.Serializer]) -> Response:
+    """One page (`Pagination`) of `qs`, each row through `output`, with the request in its context."""
+    paginator = Pagination()
+    page = paginator.paginate_queryset(qs, request, view=view)
+    return paginator.get_paginated_response(output(page, many=True, context={"request": request}).data)
+
+
+def valid_input(serializer_class: type[serializers.Serializer], request, **kwargs) -> dict:
+    """The request body validated by `serializer_class` (the request in its context): a 400 naming each bad
+    field otherwise."""
+    data = serializer_class(data=request.data, context={"request": request}, **kwargs)
+    data.is_valid(raise_exception=True)
+    return dict(data.validated_data)
+
+
+def int_param(params, name: str) -> int | None:
+    """The query parameter `name` as a whole number (None when absent): a 400 naming it when it is not one."""
+    value = params.get(name, "")
+    if value == "":
+        return None
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
+        raise serializers.ValidationError({name: [_("A valid integer is required.")]})
+    return int(value)
+
+
+def choice_param(params, name: str, choices) -> str:
+    """The query parameter `name` ("" when absent): a 400 naming it when it is not one of `choices`."""
+    value = params.get(name, "")
+    if value and value not in choices:
+        raise serializers.ValidationError({name: [_("Not a valid choice: %(value)s") % {"value": value}]})
+    return value
 
 
 @functools.cache  # one component per output, however many lists answer it

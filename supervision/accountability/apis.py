@@ -12,7 +12,15 @@ from rest_framework.response import Response
 
 from portal.accounts.models import Organization
 from portal.core import fsm, policy
-from portal.core.apis import ChoiceLabelField, MoveOutput, Pagination, moves_of, paginated
+from portal.core.apis import (
+    ChoiceLabelField,
+    MoveOutput,
+    Pagination,
+    int_param,
+    moves_of,
+    paginated,
+    valid_input,
+)
 from portal.core.uploads import PlainNameMultiPartParser
 from projects.models import Project
 
@@ -92,27 +100,11 @@ class AccountabilityCompleteMultipartInput(AccountabilityCompleteInput):
     files = serializers.ListField(child=serializers.FileField(), required=False, default=list, max_length=20)
 
 
-def _valid(serializer_class, request) -> dict:
-    data = serializer_class(data=request.data)
-    if not data.is_valid():
-        raise serializers.ValidationError(data.errors)
-    return dict(data.validated_data)
-
-
 FILTERS = [
     OpenApiParameter("project", int), OpenApiParameter("organization", int),
     OpenApiParameter("kind", str, enum=MeasureKind.values), OpenApiParameter("trigger", str, enum=Trigger.values),
     OpenApiParameter("state", str, enum=AccountabilityState.values), OpenApiParameter("search", str),
 ]
-
-
-def _int(params, name: str) -> int | None:
-    value = params.get(name, "")
-    if value == "":
-        return None
-    if not value.isdigit() or len(value) > 18:
-        raise serializers.ValidationError({name: [_("A valid integer is required.")]})
-    return int(value)
 
 
 class AccountabilityViewSet(viewsets.ViewSet):
@@ -143,8 +135,8 @@ class AccountabilityViewSet(viewsets.ViewSet):
                 bad[name] = [_("Not a valid choice: %(value)s") % {"value": q[name]}]
         if bad:
             raise serializers.ValidationError(bad)
-        qs = selectors.record_list(user=request.user, project_id=_int(q, "project"),
-                                   organization_id=_int(q, "organization"), kind=q.get("kind", ""),
+        qs = selectors.record_list(user=request.user, project_id=int_param(q, "project"),
+                                   organization_id=int_param(q, "organization"), kind=q.get("kind", ""),
                                    trigger=q.get("trigger", ""), state=q.get("state", ""),
                                    q=q.get("search", "").strip()[:100])
         paginator = Pagination()
@@ -160,7 +152,7 @@ class AccountabilityViewSet(viewsets.ViewSet):
         """Bureau staff hold a unit to account by hand; the record is proposed, to be confirmed."""
         if not request.user.has_perm("supervision.add_accountabilityrecord"):
             raise PermissionDenied
-        data = _valid(AccountabilityCreateInput, request)
+        data = valid_input(AccountabilityCreateInput, request)
         data["organization"] = Organization.objects.filter(pk=data["organization"]).first()
         if data["project"] is not None:
             data["project"] = Project.objects.filter(pk=data["project"]).first()
@@ -174,7 +166,7 @@ class AccountabilityViewSet(viewsets.ViewSet):
     def confirm(self, request, pk=None):
         """Confirm a proposal with the reason and the measure's particulars."""
         record = self._record(request, pk, "confirm")
-        services.record_confirm(actor=request.user, record=record, **_valid(AccountabilityConfirmInput, request))
+        services.record_confirm(actor=request.user, record=record, **valid_input(AccountabilityConfirmInput, request))
         return self._detail(request, pk)
 
     @extend_schema(request=AccountabilityDismissInput, responses=AccountabilityDetailOutput)
@@ -182,7 +174,7 @@ class AccountabilityViewSet(viewsets.ViewSet):
     def dismiss(self, request, pk=None):
         """Dismiss a proposal, with the reason."""
         record = self._record(request, pk, "dismiss")
-        services.record_dismiss(actor=request.user, record=record, **_valid(AccountabilityDismissInput, request))
+        services.record_dismiss(actor=request.user, record=record, **valid_input(AccountabilityDismissInput, request))
         return self._detail(request, pk)
 
     @extend_schema(request={"application/json": AccountabilityCompleteInput,
@@ -193,7 +185,7 @@ class AccountabilityViewSet(viewsets.ViewSet):
         """Record that a confirmed measure was carried out, with the proof (multipart `files`)."""
         record = self._record(request, pk, "complete")
         services.record_complete(actor=request.user, record=record,
-                                 **_valid(AccountabilityCompleteMultipartInput, request))
+                                 **valid_input(AccountabilityCompleteMultipartInput, request))
         return self._detail(request, pk)
 
 

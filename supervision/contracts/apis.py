@@ -14,18 +14,12 @@ from rest_framework.response import Response
 
 from portal.accounts.models import Organization, User
 from portal.core import fsm, policy
-from portal.core.apis import ChoiceLabelField, MoveOutput, Pagination, paginated
+from portal.core.apis import ChoiceLabelField, MoveOutput, Pagination, paginated, valid_input
 from portal.core.uploads import PlainNameMultiPartParser, file_response
 from projects.models import Project
 
 from ..models import Contract, ContractDocument, ContractKind, ContractState, QualityStandard, TenderLot
 from . import selectors, services
-
-
-def _valid(serializer_class, request, **kwargs) -> dict:
-    data = serializer_class(data=request.data, context={"request": request}, **kwargs)
-    data.is_valid(raise_exception=True)
-    return data.validated_data
 
 
 class _Scoped(serializers.PrimaryKeyRelatedField):
@@ -204,28 +198,28 @@ class ContractViewSet(viewsets.ViewSet):
     @extend_schema(request=ContractInput, responses={201: ContractDetailOutput})
     def create(self, request):
         """Record a signed contract of a project the caller may manage (its owner, bureau staff)."""
-        contract = services.contract_create(actor=request.user, **_valid(ContractInput, request))
+        contract = services.contract_create(actor=request.user, **valid_input(ContractInput, request))
         return self._detail(request, contract.pk, status.HTTP_201_CREATED)
 
     @extend_schema(request=ContractUpdateInput, responses=ContractDetailOutput)
     def partial_update(self, request, pk=None):
         contract = self._contract(request, pk, action_name="change")
         services.contract_update(actor=request.user, contract=contract,
-                                 **_valid(ContractUpdateInput, request, partial=True))
+                                 **valid_input(ContractUpdateInput, request, partial=True))
         return self._detail(request, pk)
 
     @extend_schema(request=ContractVersionInput, responses=ContractDetailOutput)
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         contract = self._contract(request, pk, move="complete")
-        services.contract_complete(actor=request.user, contract=contract, **_valid(ContractVersionInput, request))
+        services.contract_complete(actor=request.user, contract=contract, **valid_input(ContractVersionInput, request))
         return self._detail(request, pk)
 
     @extend_schema(request=ContractTerminateInput, responses=ContractDetailOutput)
     @action(detail=True, methods=["post"])
     def terminate(self, request, pk=None):
         contract = self._contract(request, pk, move="terminate")
-        services.contract_terminate(actor=request.user, contract=contract, **_valid(ContractTerminateInput, request))
+        services.contract_terminate(actor=request.user, contract=contract, **valid_input(ContractTerminateInput, request))
         return self._detail(request, pk)
 
     @extend_schema(request={"multipart/form-data": ContractDocumentInput}, responses={201: ContractDocumentOutput})
@@ -233,7 +227,7 @@ class ContractViewSet(viewsets.ViewSet):
     def documents(self, request, pk=None):
         """Add a document; the same title again is its next version."""
         contract = self._contract(request, pk, action_name="change")
-        data = _valid(ContractDocumentInput, request)
+        data = valid_input(ContractDocumentInput, request)
         doc = services.contract_document_add(actor=request.user, contract=contract, title=data["title"],
                                              upload=data["file"], note=data["note"])
         return Response(ContractDocumentOutput(doc).data, status=status.HTTP_201_CREATED)

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from portal.accounts.models import Organization
 from portal.core import fsm, policy
-from portal.core.apis import ChoiceLabelField, MoveOutput, Pagination, paginated
+from portal.core.apis import ChoiceLabelField, MoveOutput, Pagination, paginated, valid_input
 from portal.core.uploads import PlainNameMultiPartParser
 from projects.models import Project
 
@@ -154,12 +154,6 @@ class DangerousDocumentInput(serializers.Serializer):
     version = serializers.IntegerField(required=False)
 
 
-def _valid(serializer_class, request, **kwargs) -> dict:
-    data = serializer_class(data=request.data, **kwargs)
-    data.is_valid(raise_exception=True)
-    return dict(data.validated_data)
-
-
 def _project(user, pk) -> Project:
     project = policy.visible(user, Project.objects.all()).filter(pk=pk).first()
     if project is None:
@@ -225,7 +219,7 @@ class DangerousWorkViewSet(viewsets.ViewSet):
         threshold it is refused, naming the parameter."""
         if not request.user.has_perm("supervision.add_dangerouswork"):
             raise PermissionDenied
-        data = _valid(DangerousWorkCreateInput, request)
+        data = valid_input(DangerousWorkCreateInput, request)
         project = _project(request.user, data.pop("project"))
         work = services.dangerous_work_register(actor=request.user, project=project, **data)
         return self._detail(request, work.pk, status.HTTP_201_CREATED)
@@ -234,13 +228,13 @@ class DangerousWorkViewSet(viewsets.ViewSet):
     def partial_update(self, request, pk=None):
         """Correct the register entry while the plan is pending (classified again)."""
         work = self._work(request, pk, action_name="change")
-        data = _valid(DangerousWorkUpdateInput, request)
+        data = valid_input(DangerousWorkUpdateInput, request)
         services.dangerous_work_update(actor=request.user, work=work, version=data.pop("version", None), **data)
         return self._detail(request, pk)
 
     def _move(self, request, pk, name: str) -> Response:
         work = self._work(request, pk, move=name)
-        data = _valid(DangerousMoveInput, request)
+        data = valid_input(DangerousMoveInput, request)
         services.dangerous_work_move(actor=request.user, work=work, name=name, version=data.get("version"),
                                      on=data.get("on"))
         return self._detail(request, pk)
@@ -269,7 +263,7 @@ class DangerousWorkViewSet(viewsets.ViewSet):
     def review(self, request, pk=None):
         """Record the expert review of the plan of a work beyond a certain scale (multipart adds `files`)."""
         work = self._work(request, pk, action_name="change")
-        data = _valid(DangerousReviewInput, request)
+        data = valid_input(DangerousReviewInput, request)
         services.dangerous_work_record_review(
             actor=request.user, work=work, reviewed_on=data["expert_review_on"],
             result=data["expert_review_result"], experts=data["experts"], files=data.get("files") or [],
@@ -281,7 +275,7 @@ class DangerousWorkViewSet(viewsets.ViewSet):
     def documents(self, request, pk=None):
         """File the special plan, the expert review opinion, the monitoring plan, records or photos."""
         work = self._work(request, pk, action_name="change")
-        data = _valid(DangerousDocumentInput, request)
+        data = valid_input(DangerousDocumentInput, request)
         stored = services.dangerous_work_attach(actor=request.user, work=work, purpose=data["purpose"],
                                                 files=data["files"], version=data.get("version"))
         return Response(DangerousDocumentOutput(stored, many=True).data, status=status.HTTP_201_CREATED)

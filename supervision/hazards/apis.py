@@ -3,7 +3,6 @@ moves, through the same services and selectors as the pages. A hazard the caller
 may not take a 403, a refused rule a 400 naming the field, a move the state no longer allows (someone else was
 first) or a stale version a 409."""
 
-import re
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -15,7 +14,15 @@ from rest_framework.response import Response
 
 from portal.accounts.models import Organization
 from portal.core import fsm, policy
-from portal.core.apis import ChoiceLabelField, MoveOutput, Pagination, moves_of, paginated
+from portal.core.apis import (
+    ChoiceLabelField,
+    MoveOutput,
+    Pagination,
+    int_param,
+    moves_of,
+    paginated,
+    valid_input,
+)
 from portal.core.uploads import PlainNameMultiPartParser
 from projects.models import Project
 
@@ -129,22 +136,6 @@ class HazardCriterionOutput(serializers.Serializer):
     text = serializers.CharField()
 
 
-def _valid(serializer_class, request) -> dict:
-    data = serializer_class(data=request.data)
-    if not data.is_valid():
-        raise serializers.ValidationError(data.errors)
-    return dict(data.validated_data)
-
-
-def _int_param(params, name: str) -> int | None:
-    value = params.get(name, "")
-    if value == "":
-        return None
-    if not re.fullmatch(r"[0-9]{1,18}", value):
-        raise serializers.ValidationError({name: [_("A valid integer is required.")]})
-    return int(value)
-
-
 def _bad(name: str, value: str) -> dict:
     return {name: [_("Not a valid choice: %(value)s") % {"value": value}]}
 
@@ -190,8 +181,8 @@ class HazardViewSet(viewsets.ViewSet):
             bad.update(_bad("overdue", q["overdue"]))
         if bad:
             raise serializers.ValidationError(bad)
-        qs = selectors.hazard_list(user=request.user, project_id=_int_param(q, "project"), grade=q.get("grade", ""),
-                                   state=q.get("state", ""), responsible_id=_int_param(q, "responsible"),
+        qs = selectors.hazard_list(user=request.user, project_id=int_param(q, "project"), grade=q.get("grade", ""),
+                                   state=q.get("state", ""), responsible_id=int_param(q, "responsible"),
                                    overdue=q.get("overdue", "") in TRUE, q=q.get("search", "").strip()[:100])
         paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
@@ -207,7 +198,7 @@ class HazardViewSet(viewsets.ViewSet):
         """Report a hazard (bureau staff and inspectors, on a project they see). Multipart adds `photos`."""
         if not request.user.has_perm("supervision.add_hazard"):
             raise PermissionDenied
-        data = _valid(HazardCreateMultipartInput, request)
+        data = valid_input(HazardCreateMultipartInput, request)
         project = policy.visible(request.user, Project.objects.all()).filter(pk=data.pop("project")).first()
         if project is None or not may_report(request.user, project):
             raise serializers.ValidationError({"project": [_("Select a valid choice.")]})
@@ -220,7 +211,7 @@ class HazardViewSet(viewsets.ViewSet):
     def acknowledge(self, request, pk=None):
         """The responsible unit takes the hazard on."""
         hazard = self._hazard(request, pk, "acknowledge")
-        services.hazard_acknowledge(actor=request.user, hazard=hazard, **_valid(HazardVersionInput, request))
+        services.hazard_acknowledge(actor=request.user, hazard=hazard, **valid_input(HazardVersionInput, request))
         return self._detail(request, pk)
 
     @extend_schema(request={"application/json": HazardSubmitInput, "multipart/form-data": HazardSubmitMultipartInput},
@@ -229,7 +220,7 @@ class HazardViewSet(viewsets.ViewSet):
     def submit(self, request, pk=None):
         """The responsible unit submits its rectification with the evidence (multipart `evidence`)."""
         hazard = self._hazard(request, pk, "submit")
-        services.hazard_submit(actor=request.user, hazard=hazard, **_valid(HazardSubmitMultipartInput, request))
+        services.hazard_submit(actor=request.user, hazard=hazard, **valid_input(HazardSubmitMultipartInput, request))
         return self._detail(request, pk)
 
     @extend_schema(request=HazardRejectInput, responses=HazardDetailOutput)
@@ -237,7 +228,7 @@ class HazardViewSet(viewsets.ViewSet):
     def reject(self, request, pk=None):
         """The check failed: back to the responsible unit, with the reason."""
         hazard = self._hazard(request, pk, "reject")
-        services.hazard_reject(actor=request.user, hazard=hazard, **_valid(HazardRejectInput, request))
+        services.hazard_reject(actor=request.user, hazard=hazard, **valid_input(HazardRejectInput, request))
         return self._detail(request, pk)
 
     @extend_schema(request=HazardCloseInput, responses=HazardDetailOutput)
@@ -245,7 +236,7 @@ class HazardViewSet(viewsets.ViewSet):
     def close(self, request, pk=None):
         """The check passed: closed on the evidence filed."""
         hazard = self._hazard(request, pk, "close")
-        services.hazard_close(actor=request.user, hazard=hazard, **_valid(HazardCloseInput, request))
+        services.hazard_close(actor=request.user, hazard=hazard, **valid_input(HazardCloseInput, request))
         return self._detail(request, pk)
 
     @extend_schema(request={"multipart/form-data": HazardPhotosInput}, responses={201: HazardDocumentOutput(many=True)})
@@ -256,7 +247,7 @@ class HazardViewSet(viewsets.ViewSet):
         if not policy.can(request.user, "attach", hazard):
             raise PermissionDenied
         stored = services.hazard_add_photos(actor=request.user, hazard=hazard,
-                                            photos=_valid(HazardPhotosInput, request)["photos"])
+                                            photos=valid_input(HazardPhotosInput, request)["photos"])
         return Response(HazardDocumentOutput(stored, many=True).data, status=status.HTTP_201_CREATED)
 
 

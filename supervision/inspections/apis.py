@@ -3,9 +3,7 @@ and rectifications (submit, reject, verify) — the same services and read path 
 the caller may not see is a 404, one they see but may not act on a 403, a refused rule a 400 naming the field, a
 move someone else took first or a stale version a 409 (portal.core.apis)."""
 
-import re
 
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
@@ -16,7 +14,15 @@ from rest_framework.response import Response
 
 from portal.accounts.models import Organization
 from portal.core import fsm, policy
-from portal.core.apis import ChoiceLabelField, MoveOutput, Pagination, paginated
+from portal.core.apis import (
+    ChoiceLabelField,
+    MoveOutput,
+    choice_param,
+    int_param,
+    page_of,
+    paginated,
+    valid_input,
+)
 from portal.core.services import today
 from portal.core.uploads import PlainNameMultiPartParser
 from projects.models import Project
@@ -32,34 +38,6 @@ from ..models import (
     SampleState,
 )
 from . import selectors, services
-
-
-def _page(request, view, qs, output) -> Response:
-    paginator = Pagination()
-    page = paginator.paginate_queryset(qs, request, view=view)
-    return paginator.get_paginated_response(output(page, many=True, context={"request": request}).data)
-
-
-def _valid(serializer_class, request) -> dict:
-    data = serializer_class(data=request.data, context={"request": request})
-    data.is_valid(raise_exception=True)
-    return dict(data.validated_data)
-
-
-def _int(params, name: str) -> int | None:
-    value = params.get(name, "")
-    if value == "":
-        return None
-    if not re.fullmatch(r"[0-9]{1,18}", value):
-        raise serializers.ValidationError({name: [_("A valid integer is required.")]})
-    return int(value)
-
-
-def _choice(params, name: str, choices) -> str:
-    value = params.get(name, "")
-    if value and value not in choices:
-        raise serializers.ValidationError({name: [_("Not a valid choice: %(value)s") % {"value": value}]})
-    return value
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -279,9 +257,9 @@ class DeliveryViewSet(viewsets.ViewSet):
         responses=paginated(InspectionDeliveryOutput))
     def list(self, request):
         q = request.query_params
-        qs = selectors.delivery_list(user=request.user, project_id=_int(q, "project"),
-                                     kind=_choice(q, "kind", MaterialKind.values), search=q.get("search", "")[:100])
-        return _page(request, self, qs, InspectionDeliveryOutput)
+        qs = selectors.delivery_list(user=request.user, project_id=int_param(q, "project"),
+                                     kind=choice_param(q, "kind", MaterialKind.values), search=q.get("search", "")[:100])
+        return page_of(request, self, qs, InspectionDeliveryOutput)
 
     @extend_schema(responses=InspectionDeliveryOutput)
     def retrieve(self, request, pk=None):
@@ -293,7 +271,7 @@ class DeliveryViewSet(viewsets.ViewSet):
     def create(self, request):
         if not request.user.has_perm("supervision.add_materialdelivery"):
             raise PermissionDenied
-        delivery = services.delivery_record(actor=request.user, **_valid(InspectionDeliveryInput, request))
+        delivery = services.delivery_record(actor=request.user, **valid_input(InspectionDeliveryInput, request))
         return Response(InspectionDeliveryOutput(delivery).data, status=status.HTTP_201_CREATED)
 
 
@@ -306,8 +284,8 @@ class PlanViewSet(viewsets.ViewSet):
 
     @extend_schema(parameters=[OpenApiParameter("project", int), *PAGE], responses=paginated(InspectionPlanOutput))
     def list(self, request):
-        qs = selectors.plan_list(user=request.user, project_id=_int(request.query_params, "project"))
-        return _page(request, self, qs, InspectionPlanOutput)
+        qs = selectors.plan_list(user=request.user, project_id=int_param(request.query_params, "project"))
+        return page_of(request, self, qs, InspectionPlanOutput)
 
     @extend_schema(responses=InspectionPlanDetailOutput)
     def retrieve(self, request, pk=None):
@@ -316,7 +294,7 @@ class PlanViewSet(viewsets.ViewSet):
 
     @extend_schema(request=InspectionPlanInput, responses={201: InspectionPlanDetailOutput})
     def create(self, request):
-        plan = services.plan_create(actor=request.user, **_valid(InspectionPlanInput, request))
+        plan = services.plan_create(actor=request.user, **valid_input(InspectionPlanInput, request))
         return Response(InspectionPlanDetailOutput(plan, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
@@ -348,11 +326,11 @@ class SampleViewSet(viewsets.ViewSet):
     @extend_schema(parameters=SAMPLE_FILTERS, responses=paginated(InspectionSampleOutput))
     def list(self, request):
         q = request.query_params
-        qs = selectors.sample_list(user=request.user, project_id=_int(q, "project"), plan_id=_int(q, "plan"),
-                                   process=_choice(q, "process", KeyProcess.values),
-                                   state=_choice(q, "state", SampleState.values), agency_id=_int(q, "agency"),
+        qs = selectors.sample_list(user=request.user, project_id=int_param(q, "project"), plan_id=int_param(q, "plan"),
+                                   process=choice_param(q, "process", KeyProcess.values),
+                                   state=choice_param(q, "state", SampleState.values), agency_id=int_param(q, "agency"),
                                    search=q.get("search", "")[:100], agency_only=q.get("mine") in ("1", "true"))
-        return _page(request, self, qs, InspectionSampleOutput)
+        return page_of(request, self, qs, InspectionSampleOutput)
 
     @extend_schema(responses=InspectionSampleDetailOutput)
     def retrieve(self, request, pk=None):
@@ -361,7 +339,7 @@ class SampleViewSet(viewsets.ViewSet):
 
     @extend_schema(request=InspectionSampleInput, responses={201: InspectionSampleDetailOutput})
     def create(self, request):
-        sample = services.sample_take(actor=request.user, **_valid(InspectionSampleInput, request))
+        sample = services.sample_take(actor=request.user, **valid_input(InspectionSampleInput, request))
         return self._detail(request, sample.pk, status.HTTP_201_CREATED)
 
     @extend_schema(request=InspectionVersionInput, responses=InspectionSampleDetailOutput)
@@ -369,7 +347,7 @@ class SampleViewSet(viewsets.ViewSet):
     def assign(self, request, pk=None):
         """Draw the testing agency at random among the eligible ones."""
         sample = self._sample(request, pk, "assign")
-        services.sample_assign(actor=request.user, sample=sample, **_valid(InspectionVersionInput, request))
+        services.sample_assign(actor=request.user, sample=sample, **valid_input(InspectionVersionInput, request))
         return self._detail(request, pk)
 
     @extend_schema(request={"multipart/form-data": InspectionResultInput}, responses=InspectionSampleDetailOutput)
@@ -377,7 +355,7 @@ class SampleViewSet(viewsets.ViewSet):
     def result(self, request, pk=None):
         """The assigned agency records the result with its report file."""
         sample = self._sample(request, pk, "pass")
-        services.sample_record_result(actor=request.user, sample=sample, **_valid(InspectionResultInput, request))
+        services.sample_record_result(actor=request.user, sample=sample, **valid_input(InspectionResultInput, request))
         return self._detail(request, pk)
 
 
@@ -407,10 +385,10 @@ class RectificationViewSet(viewsets.ViewSet):
     def list(self, request):
         q = request.query_params
         qs = selectors.rectification_list(
-            user=request.user, on=today(), project_id=_int(q, "project"),
-            state=_choice(q, "state", ["open", *RectificationState.values]),
-            due=_choice(q, "due", selectors.DUE_CHOICES), search=q.get("search", "")[:100])
-        return _page(request, self, qs, InspectionRectificationOutput)
+            user=request.user, on=today(), project_id=int_param(q, "project"),
+            state=choice_param(q, "state", ["open", *RectificationState.values]),
+            due=choice_param(q, "due", selectors.DUE_CHOICES), search=q.get("search", "")[:100])
+        return page_of(request, self, qs, InspectionRectificationOutput)
 
     @extend_schema(responses=InspectionRectificationDetailOutput)
     def retrieve(self, request, pk=None):
@@ -422,21 +400,21 @@ class RectificationViewSet(viewsets.ViewSet):
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         rect = self._rect(request, pk, "submit")
-        services.rectification_submit(actor=request.user, rectification=rect, **_valid(InspectionSubmitInput, request))
+        services.rectification_submit(actor=request.user, rectification=rect, **valid_input(InspectionSubmitInput, request))
         return self._detail(request, pk)
 
     @extend_schema(request=InspectionRejectInput, responses=InspectionRectificationDetailOutput)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         rect = self._rect(request, pk, "reject")
-        services.rectification_reject(actor=request.user, rectification=rect, **_valid(InspectionRejectInput, request))
+        services.rectification_reject(actor=request.user, rectification=rect, **valid_input(InspectionRejectInput, request))
         return self._detail(request, pk)
 
     @extend_schema(request=InspectionVersionInput, responses=InspectionRectificationDetailOutput)
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
         rect = self._rect(request, pk, "verify")
-        services.rectification_verify(actor=request.user, rectification=rect, **_valid(InspectionVersionInput, request))
+        services.rectification_verify(actor=request.user, rectification=rect, **valid_input(InspectionVersionInput, request))
         return self._detail(request, pk)
 
 

@@ -12,18 +12,12 @@ from rest_framework.response import Response
 
 from portal.accounts.models import Organization, User
 from portal.core import policy
-from portal.core.apis import ChoiceLabelField, Pagination, paginated
+from portal.core.apis import ChoiceLabelField, choice_param, page_of, paginated, valid_input
 from portal.core.uploads import PlainNameMultiPartParser
 from projects.models import Project
 
 from ..models import Incident, IncidentGrade, SafetyResponsibility, SafetyRole, TrainingKind, TrainingRecord
 from . import selectors, services
-
-
-def _valid(serializer_class, request) -> dict:
-    data = serializer_class(data=request.data)
-    data.is_valid(raise_exception=True)
-    return dict(data.validated_data)
 
 
 def _project(user, pk) -> Project:
@@ -40,19 +34,6 @@ def _project_param(request) -> Project | None:
     if not raw.isdigit():
         raise serializers.ValidationError({"project": [_("A valid integer is required.")]})
     return _project(request.user, int(raw))
-
-
-def _choice(request, name: str, choices) -> str:
-    value = request.query_params.get(name, "")
-    if value and value not in choices:
-        raise serializers.ValidationError({name: [_("Select a valid choice.")]})
-    return value
-
-
-def _page(request, view, qs, output) -> Response:
-    paginator = Pagination()
-    page = paginator.paginate_queryset(qs, request, view=view)
-    return paginator.get_paginated_response(output(page, many=True).data)
 
 
 def _gate(request, model) -> None:
@@ -112,14 +93,14 @@ class SafetyRosterViewSet(viewsets.ViewSet):
                    responses=paginated(SafetyResponsibilityOutput))
     def list(self, request):
         project = _project_param(request)
-        role = _choice(request, "role", SafetyRole.values)
+        role = choice_param(request.query_params, "role", SafetyRole.values)
         qs = policy.visible(request.user, SafetyResponsibility.objects.filter(voided_at__isnull=True))
         if project is not None:
             qs = selectors.roster_list(user=request.user, project=project, filters={"role": role},
                                        search=request.query_params.get("search", "")[:100])
         elif role:
             qs = qs.filter(role=role)
-        return _page(request, self, qs.select_related("organization").order_by("project_id", "organization__name",
+        return page_of(request, self, qs.select_related("organization").order_by("project_id", "organization__name",
                                                                                "role", "id"),
                      SafetyResponsibilityOutput)
 
@@ -131,7 +112,7 @@ class SafetyRosterViewSet(viewsets.ViewSet):
     def create(self, request):
         """Add a person to a project's roster: bureau staff, or the project's owner or contractor."""
         _gate(request, SafetyResponsibility)
-        data = _valid(SafetyResponsibilityCreateInput, request)
+        data = valid_input(SafetyResponsibilityCreateInput, request)
         project = _project(request.user, data.pop("project"))
         line = services.responsibility_add(actor=request.user, project=project, **data)
         return Response(SafetyResponsibilityOutput(line).data, status=status.HTTP_201_CREATED)
@@ -141,7 +122,7 @@ class SafetyRosterViewSet(viewsets.ViewSet):
         line = self._line(request, pk)
         policy.require(request.user, "change", line)
         line = services.responsibility_update(actor=request.user, line=line,
-                                              **_valid(SafetyResponsibilityFields, request))
+                                              **valid_input(SafetyResponsibilityFields, request))
         return Response(SafetyResponsibilityOutput(line).data)
 
 
@@ -199,14 +180,14 @@ class TrainingViewSet(viewsets.ViewSet):
                                *PAGE_PARAMS], responses=paginated(TrainingRecordOutput))
     def list(self, request):
         project = _project_param(request)
-        kind = _choice(request, "kind", TrainingKind.values)
+        kind = choice_param(request.query_params, "kind", TrainingKind.values)
         search = request.query_params.get("search", "")[:100]
         if project is not None:
             qs = selectors.training_list(user=request.user, project=project, filters={"kind": kind}, search=search)
         else:
             qs = policy.visible(request.user, TrainingRecord.objects.filter(voided_at__isnull=True))
             qs = (qs.filter(kind=kind) if kind else qs).select_related("organization").order_by("-held_on", "-id")
-        return _page(request, self, qs, TrainingRecordOutput)
+        return page_of(request, self, qs, TrainingRecordOutput)
 
     @extend_schema(responses=TrainingRecordDetailOutput)
     def retrieve(self, request, pk=None):
@@ -218,7 +199,7 @@ class TrainingViewSet(viewsets.ViewSet):
     def create(self, request):
         """Record a training or drill with its attendees: bureau staff, or the project's owner or contractor."""
         _gate(request, TrainingRecord)
-        data = _valid(TrainingRecordInput, request)
+        data = valid_input(TrainingRecordInput, request)
         project = _project(request.user, data.pop("project"))
         record = services.training_record(actor=request.user, project=project, **data)
         return Response(TrainingRecordDetailOutput(record).data, status=status.HTTP_201_CREATED)
@@ -269,10 +250,10 @@ class IncidentViewSet(viewsets.ViewSet):
                                *PAGE_PARAMS], responses=paginated(IncidentOutput))
     def list(self, request):
         project = _project_param(request)
-        grade = _choice(request, "grade", IncidentGrade.values)
+        grade = choice_param(request.query_params, "grade", IncidentGrade.values)
         qs = selectors.incident_list(user=request.user, project=project, filters={"grade": grade},
                                      search=request.query_params.get("search", "")[:100])
-        return _page(request, self, qs, IncidentOutput)
+        return page_of(request, self, qs, IncidentOutput)
 
     @extend_schema(responses=IncidentOutput)
     def retrieve(self, request, pk=None):
@@ -285,7 +266,7 @@ class IncidentViewSet(viewsets.ViewSet):
         """Report an incident: bureau staff, or the project's owner or contractor; the bureau is told and an
         accountability proposal is made against the responsible unit."""
         _gate(request, Incident)
-        data = _valid(IncidentInput, request)
+        data = valid_input(IncidentInput, request)
         project = _project(request.user, data.pop("project"))
         if data["occurred_at"] and timezone.is_naive(data["occurred_at"]):
             data["occurred_at"] = timezone.make_aware(data["occurred_at"])

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from portal.accounts.models import Organization, User
 from portal.core import fsm, policy
-from portal.core.apis import ChoiceLabelField, MoveOutput, Pagination, paginated
+from portal.core.apis import ChoiceLabelField, MoveOutput, page_of, paginated, valid_input
 from projects.models import Project
 
 from ..models import (
@@ -26,18 +26,6 @@ from ..models import (
     TenderLot,
 )
 from . import selectors, services
-
-
-def _valid(serializer_class, request, **kwargs) -> dict:
-    data = serializer_class(data=request.data, context={"request": request}, **kwargs)
-    data.is_valid(raise_exception=True)
-    return data.validated_data
-
-
-def _page(request, view, qs, output) -> Response:
-    paginator = Pagination()
-    page = paginator.paginate_queryset(qs, request, view=view)
-    return paginator.get_paginated_response(output(page, many=True, context={"request": request}).data)
 
 
 class _Scoped(serializers.PrimaryKeyRelatedField):
@@ -242,7 +230,7 @@ class QualificationViewSet(viewsets.ViewSet):
     @extend_schema(parameters=FILTERS, responses=paginated(QualificationOutput))
     def list(self, request):
         qs = selectors.qualification_list(user=request.user, **_filters(request, QualificationKind.values))
-        return _page(request, self, qs, QualificationOutput)
+        return page_of(request, self, qs, QualificationOutput)
 
     @extend_schema(responses=QualificationOutput)
     def retrieve(self, request, pk=None):
@@ -253,7 +241,7 @@ class QualificationViewSet(viewsets.ViewSet):
     def create(self, request):
         if not request.user.has_perm("supervision.add_qualification"):
             raise PermissionDenied
-        q = services.qualification_create(actor=request.user, **_valid(QualificationInput, request))
+        q = services.qualification_create(actor=request.user, **valid_input(QualificationInput, request))
         return Response(QualificationOutput(q).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=QualificationUpdateInput, responses=QualificationOutput)
@@ -261,7 +249,7 @@ class QualificationViewSet(viewsets.ViewSet):
         q = policy.get_or_404(request.user, selectors.qualification_list(user=request.user), pk=pk)
         policy.require(request.user, "change", q)
         q = services.qualification_update(actor=request.user, qualification=q,
-                                          **_valid(QualificationUpdateInput, request, partial=True))
+                                          **valid_input(QualificationUpdateInput, request, partial=True))
         return Response(QualificationOutput(q).data)
 
 
@@ -275,7 +263,7 @@ class CertificateViewSet(viewsets.ViewSet):
     @extend_schema(parameters=FILTERS, responses=paginated(CertificateOutput))
     def list(self, request):
         qs = selectors.certificate_list(user=request.user, **_filters(request, CertificateKind.values))
-        return _page(request, self, qs, CertificateOutput)
+        return page_of(request, self, qs, CertificateOutput)
 
     @extend_schema(responses=CertificateOutput)
     def retrieve(self, request, pk=None):
@@ -286,7 +274,7 @@ class CertificateViewSet(viewsets.ViewSet):
     def create(self, request):
         if not request.user.has_perm("supervision.add_personcertificate"):
             raise PermissionDenied
-        c = services.certificate_create(actor=request.user, **_valid(CertificateInput, request))
+        c = services.certificate_create(actor=request.user, **valid_input(CertificateInput, request))
         return Response(CertificateOutput(c).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CertificateUpdateInput, responses=CertificateOutput)
@@ -294,7 +282,7 @@ class CertificateViewSet(viewsets.ViewSet):
         c = policy.get_or_404(request.user, selectors.certificate_list(user=request.user), pk=pk)
         policy.require(request.user, "change", c)
         c = services.certificate_update(actor=request.user, certificate=c,
-                                        **_valid(CertificateUpdateInput, request, partial=True))
+                                        **valid_input(CertificateUpdateInput, request, partial=True))
         return Response(CertificateOutput(c).data)
 
 
@@ -340,7 +328,7 @@ class LotViewSet(viewsets.ViewSet):
             raise serializers.ValidationError({"state": [f"Not a valid choice: {state}"]})
         qs = selectors.lot_list(user=request.user, project_id=int(project) if project else None, state=state,
                                     search=q.get("search", "").strip()[:100])
-        return _page(request, self, qs, LotOutput)
+        return page_of(request, self, qs, LotOutput)
 
     @extend_schema(responses=LotDetailOutput)
     def retrieve(self, request, pk=None):
@@ -349,13 +337,13 @@ class LotViewSet(viewsets.ViewSet):
     @extend_schema(request=LotInput, responses={201: LotDetailOutput})
     def create(self, request):
         """A lot of a project the caller may manage (its owner, bureau staff)."""
-        lot = services.lot_create(actor=request.user, **_valid(LotInput, request))
+        lot = services.lot_create(actor=request.user, **valid_input(LotInput, request))
         return self._detail(request, lot.pk, status.HTTP_201_CREATED)
 
     @extend_schema(request=LotUpdateInput, responses=LotDetailOutput)
     def partial_update(self, request, pk=None):
         lot = self._lot(request, pk, action_name="change")
-        services.lot_update(actor=request.user, lot=lot, **_valid(LotUpdateInput, request, partial=True))
+        services.lot_update(actor=request.user, lot=lot, **valid_input(LotUpdateInput, request, partial=True))
         return self._detail(request, pk)
 
     @extend_schema(request=LotBidInput, responses={201: LotDetailOutput})
@@ -363,7 +351,7 @@ class LotViewSet(viewsets.ViewSet):
     def bids(self, request, pk=None):
         """Record a unit's bid for an open lot, with the certified people it names."""
         lot = self._lot(request, pk, action_name="change")
-        services.bid_add(actor=request.user, lot=lot, **_valid(LotBidInput, request))
+        services.bid_add(actor=request.user, lot=lot, **valid_input(LotBidInput, request))
         return self._detail(request, pk, status.HTTP_201_CREATED)
 
     @extend_schema(request=LotAwardInput, responses=LotDetailOutput)
@@ -372,7 +360,7 @@ class LotViewSet(viewsets.ViewSet):
         """Award the lot to one of its bids: refused (400, naming `bid`) for an unqualified, expired, blacklisted or
         sanctioned bidder; 409 when the lot was awarded or changed since it was read."""
         lot = self._lot(request, pk, move="award")
-        data = _valid(LotAwardInput, request)
+        data = valid_input(LotAwardInput, request)
         bid = Bid.objects.select_related("organization").filter(lot=lot, pk=data["bid"]).first()
         services.lot_award(actor=request.user, lot=lot, bid=bid, version=data.get("version"))
         return self._detail(request, pk)
@@ -382,7 +370,7 @@ class LotViewSet(viewsets.ViewSet):
     def cancel(self, request, pk=None):
         """Cancel an open lot, or undo an award before a contract is signed on it, with the reason."""
         lot = self._lot(request, pk, move="cancel")
-        services.lot_cancel(actor=request.user, lot=lot, **_valid(LotCancelInput, request))
+        services.lot_cancel(actor=request.user, lot=lot, **valid_input(LotCancelInput, request))
         return self._detail(request, pk)
 
 
