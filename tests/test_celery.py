@@ -28,10 +28,18 @@ EMBEDDED = embedded_redis.broker_url(settings.VAR_DIR) == settings.CELERY_BROKER
 
 
 def wait_for(condition, timeout=30.0):
+    """Poll `condition` until it holds; on SQLite a read that meets the worker's write lock ("database table is
+    locked") is simply asked again at the next poll."""
+    from django.db import OperationalError
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if condition():
-            return True
+        try:
+            if condition():
+                return True
+        except OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
         time.sleep(0.1)
     return False
 
