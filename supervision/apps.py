@@ -5,7 +5,8 @@ from django.apps import AppConfig
 # The parts of quality and safety oversight, each a package of supervision/ with its models module
 # (supervision/models/<part>.py), pages, API, access rules and demo; `overview` holds the pages across parts (a
 # project's quality & safety page, the inspector's work).
-PARTS = ("tendering", "contracts", "dangerous", "inspections", "safety", "hazards", "accountability", "overview")
+PARTS = ("tendering", "contracts", "dangerous", "inspections", "safety", "hazards", "accountability", "sites",
+         "overview")
 
 
 class SupervisionConfig(AppConfig):

@@ -375,3 +375,19 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
     },
 }
+
+# Smart site (智慧工地, supervision/sites): readings are kept SITE_READING_RETENTION_DAYS (PostgreSQL drops whole
+# day partitions older than that; hourly and daily rollups are kept for ever). An ingestion request larger than
+# SITE_INGEST_MAX_BYTES is refused with 413 before its body is read; a reading more than
+# SITE_INGEST_FUTURE_SECONDS ahead of the clock or older than SITE_INGEST_MAX_AGE_HOURS is refused.
+SITE_READING_RETENTION_DAYS = env.int("SITE_READING_RETENTION_DAYS", default=180)
+SITE_PARTITIONS_AHEAD_DAYS = env.int("SITE_PARTITIONS_AHEAD_DAYS", default=7)
+SITE_INGEST_MAX_BYTES = env.int("SITE_INGEST_MAX_BYTES", default=10 * 1024 * 1024)
+SITE_INGEST_MAX_READINGS = env.int("SITE_INGEST_MAX_READINGS", default=50_000)
+SITE_INGEST_FUTURE_SECONDS = env.int("SITE_INGEST_FUTURE_SECONDS", default=300)
+SITE_INGEST_MAX_AGE_HOURS = env.int("SITE_INGEST_MAX_AGE_HOURS", default=7 * 24)
+SITE_SNAPSHOT_MAX_BYTES = env.int("SITE_SNAPSHOT_MAX_BYTES", default=5 * 1024 * 1024)
+# A live site page's event stream lasts SITE_STREAM_SECONDS, then the browser reconnects (EventSource does it by
+# itself); it looks for changes every SITE_STREAM_POLL_SECONDS.
+SITE_STREAM_SECONDS = env.int("SITE_STREAM_SECONDS", default=55)
+SITE_STREAM_POLL_SECONDS = env.float("SITE_STREAM_POLL_SECONDS", default=0.5)

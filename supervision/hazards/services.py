@@ -125,11 +125,12 @@ def _move(hazard: Hazard, name: str, *, actor: User, reason: str = "", **changes
 def hazard_report(*, actor: User, project, title: str, description: str, location: str, grade: str,
                   responsible: Organization | None, criterion: str = "", found_on: datetime.date | None = None,
                   due_on: datetime.date | None = None, work_stopped: bool = False,
-                  photos: Sequence[UploadedFile] = (), source: str = "") -> Hazard:
+                  photos: Sequence[UploadedFile] = (), source: str = "", by_rule: bool = False) -> Hazard:
     """Report a hazard on `project` (bureau staff and inspectors, on a project they see), putting it on a unit
     taking part in the project with a deadline (by default 5 working days for a general hazard, 15 for a major
-    one). Nothing is stored unless everything is valid."""
-    if project is None or not may_report(actor, project):
+    one). Nothing is stored unless everything is valid. `by_rule`: a rule reports it (a smart-site alarm), in
+    the name of `actor`, the system account — the rule, not the account's rights, decides."""
+    if project is None or not (by_rule or may_report(actor, project)):
         raise ApplicationError(_("You may not report a hazard on this project."),
                                {"project": [_("Select a valid choice.")]}, code=ErrorCode.FORBIDDEN)
     title = _required(title, "title")

@@ -1,0 +1,7 @@
+"""/api/v1/supervision/… of the smart site."""
+
+from .ingest_apis import IngestViewSet
+
+
+def register(router) -> None:
+    router.register("supervision/ingest", IngestViewSet, basename="supervision-ingest")
