@@ -39,7 +39,9 @@ def _copy_database() -> Any:
         with connection.cursor() as cursor:
             for table in sorted(connection.introspection.django_table_names(only_existing=True)):
                 buffer = io.BytesIO()
-                cursor.cursor.copy_expert(f"COPY {connection.ops.quote_name(table)} TO STDOUT (FORMAT binary)", buffer)
+                # COPY (SELECT …): a partitioned table (the smart site's readings) has no rows of its own to COPY
+                cursor.cursor.copy_expert(f"COPY (SELECT * FROM {connection.ops.quote_name(table)}) TO STDOUT "
+                                          "(FORMAT binary)", buffer)
                 rows[table] = buffer.getvalue()
         return rows
     return None

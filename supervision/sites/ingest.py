@@ -308,22 +308,18 @@ def _stored(good: dict) -> set:
 
 
 def _write_readings(rows: list[tuple[int, datetime.datetime, int, float]]) -> None:
-    if connection.vendor != "postgresql":
-        Reading.objects.bulk_create([Reading(device_id=d, ts=t, metric=m, value=v) for d, t, m, v in rows],
-                                    batch_size=500, ignore_conflicts=True)
-        return
-    buffer = io.StringIO("".join(f"{d}\t{t.isoformat()}\t{m}\t{v!r}\n" for d, t, m, v in rows))
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.copy_expert("COPY supervision_reading (device_id, ts, metric, value) FROM STDIN", buffer)
-    except Exception as error:  # no partition for a day yet: make them and try once more
-        if "no partition" not in str(error):
-            raise
-        days = {t.astimezone(UTC).date() for _d, t, _m, _v in rows}
-        partitions.ensure(min(days), max(days))
-        buffer.seek(0)
+    if connection.vendor != "postgresql":  # the demo's SQLite: one executemany
+        adapt = connection.ops.adapt_datetimefield_value
         with connection.cursor() as cursor:
-            cursor.copy_expert("COPY supervision_reading (device_id, ts, metric, value) FROM STDIN", buffer)
+            cursor.executemany("INSERT OR IGNORE INTO supervision_reading (device_id, ts, metric, value) "
+                               "VALUES (%s, %s, %s, %s)", [(d, adapt(t), m, v) for d, t, m, v in rows])
+        return
+    first = min(row[1] for row in rows).astimezone(UTC).date()
+    last = max(row[1] for row in rows).astimezone(UTC).date()
+    partitions.cover({first + datetime.timedelta(days=n) for n in range((last - first).days + 1)})
+    buffer = io.StringIO("".join(f"{d}\t{t.isoformat()}\t{m}\t{v!r}\n" for d, t, m, v in rows))
+    with connection.cursor() as cursor:
+        cursor.copy_expert("COPY supervision_reading (device_id, ts, metric, value) FROM STDIN", buffer)
 
 
 # -- judging and writing back ---------------------------------------------------------------------------------
@@ -348,14 +344,15 @@ def judge(devices: dict[int, Device], rows: Iterable[tuple[int, datetime.datetim
     engine = load_engine(devices)
     hours: dict[tuple, list] = {}
     latest: dict[tuple[int, int], tuple] = {}
-    local_of: dict[datetime.datetime, datetime.datetime] = {}
+    local_of: dict[datetime.datetime, tuple[datetime.datetime, datetime.datetime]] = {}
     for device_id, ts, metric, value in rows:
         device = devices[device_id]
-        local = local_of.get(ts)
-        if local is None:
-            local = local_of[ts] = ts.astimezone(TZ)
+        known = local_of.get(ts)
+        if known is None:
+            local = ts.astimezone(TZ)
+            known = local_of[ts] = (local, local.replace(minute=0, second=0, microsecond=0))
+        local, hour = known
         level = engine.reading(device, ts, metric, value, local)
-        hour = local.replace(minute=0, second=0, microsecond=0)
         key = (device_id, metric, hour)
         agg = hours.get(key)
         if agg is None:

@@ -75,6 +75,22 @@ def ensure(first: datetime.date, last: datetime.date, cursor=None) -> list[str]:
     return created
 
 
+_known: set[datetime.date] = set()  # days this process has seen a partition for
+
+
+def cover(days: set[datetime.date]) -> None:
+    """Make sure each of `days` has its partition before readings are written (the periodic task makes them
+    ahead; this covers a fresh database or a late task). Asks the database only for a day this process has not
+    seen yet."""
+    if not is_partitioned() or days <= _known:
+        return
+    _known.update(existing())
+    missing = days - _known
+    if missing:
+        ensure(min(missing), max(missing))
+        _known.update(existing())
+
+
 def maintain(now: datetime.datetime | None = None) -> dict:
     """Partitions for the days back to the oldest accepted reading and SITE_PARTITIONS_AHEAD_DAYS ahead; drop
     those wholly older than SITE_READING_RETENTION_DAYS. Returns what it did."""
@@ -96,4 +112,5 @@ def maintain(now: datetime.datetime | None = None) -> dict:
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(f"DROP TABLE IF EXISTS {name_of(day)}")
             dropped.append(name_of(day))
+            _known.discard(day)
     return {"created": created, "dropped": dropped, "deleted": 0}

@@ -321,7 +321,7 @@ def alert_clear(*, actor: User, alert: Alert, note: str, version: Any = None) ->
         _refuse(_("Say why the alert is cleared."), "note")
     alert = _lock_alert(alert, version)
     if not alert.is_open:
-        raise ApplicationError(_("The alert is cleared already."), code=ErrorCode.CONFLICT)
+        raise ApplicationError(_("The alert is cleared already."), code=ErrorCode.INVALID_TRANSITION)
     if not policy.can(actor, "clear", alert):
         raise _forbidden(_("You may not clear this alert."))
     alert.state, alert.cleared_at, alert.cleared_by, alert.clear_note = (AlertState.CLEARED, timezone.now(),
@@ -353,7 +353,7 @@ def alert_raise_hazard(*, actor: User | None, alert: Alert, version: Any = None)
 
     alert = _lock_alert(alert, version)
     if alert.hazard_id is not None:
-        raise ApplicationError(_("A hazard has been raised from this alert already."), code=ErrorCode.CONFLICT)
+        raise ApplicationError(_("A hazard has been raised from this alert already."), code=ErrorCode.ALREADY_GIVEN)
     if alert.level != AlertLevel.ALARM:
         _refuse(_("Only an alarm-level alert raises a hazard."), "level")
     if actor is not None and not may_report(actor, alert.project):
