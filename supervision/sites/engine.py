@@ -113,7 +113,7 @@ def describe(rule: Rule, judged: float | None) -> str:
     unit = METRIC_UNITS.get(rule.metric or 0, "")
     if rule.kind == RuleKind.RATE:
         unit = f"{unit}/d"
-    label = {RuleKind.AVERAGE: "avg ", RuleKind.RATE: "rate "}.get(rule.kind, "")
+    label = {"average": "avg ", "rate": "rate "}.get(str(rule.kind), "")
     return f"{label}{judged:.2f} {unit} > {rule.warning_level if rule.warning_level is not None else level:g}"
 
 
@@ -174,7 +174,7 @@ class Engine:
                     if not rule.applies_at(local.time()):
                         self._judge(device, rule, ts, "", value)
                         continue
-                judged: float | None = value
+                judged = value
             elif kind == RuleKind.CUMULATIVE:
                 judged = abs(value)
             elif kind == RuleKind.CAPACITY:
@@ -184,9 +184,10 @@ class Engine:
                 if judged > 100.0 and device.kind == DeviceKind.CRANE and metric == Metric.LOAD_MOMENT:
                     self.overloads.append((device.pk, ts, value, judged))
             elif kind == RuleKind.RATE:
-                judged = self._rate(device, rule, ts, value)
-                if judged is None:
+                rate = self._rate(device, rule, ts, value)
+                if rate is None:
                     continue
+                judged = rate
             else:
                 continue
             level = classify(rule, judged)
@@ -236,7 +237,7 @@ class Engine:
             return
         start = state.window_start
         end = start + datetime.timedelta(minutes=rule.window_minutes or 15)
-        judged: float | None = state.window_sum / state.window_count
+        judged = state.window_sum / state.window_count
         state.window_start, state.window_sum, state.window_count = None, 0.0, 0
         self.touched[(device.pk, rule.key)] = state
         if rule.reference_id is not None:

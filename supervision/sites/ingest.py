@@ -60,8 +60,8 @@ class BadRequest(Exception):
 @dataclass(slots=True)
 class Row:
     index: int
-    serial: str
-    token: str | None
+    serial: Any  # as sent: checked to be a non-empty string
+    token: Any
     ts: Any
     metric: Any
     value: Any

@@ -5,6 +5,7 @@ alert whose quiet spell has passed). Readings come in through `ingest`."""
 
 import contextlib
 import datetime
+import functools
 import secrets
 from collections.abc import Iterable
 from typing import Any
@@ -199,8 +200,8 @@ def _check_rule(rule: Rule) -> None:
         errors["window_minutes"] = [_("An average needs its window.")]
     if rule.window_minutes and (1440 % rule.window_minutes):
         errors["window_minutes"] = [_("The window must divide the day (5, 10, 15, 30, 60 … minutes).")]
-    if rule.reference_id is not None:
-        reference = rule.reference
+    reference = rule.reference if rule.reference_id is not None else None
+    if reference is not None:
         if rule.kind != RuleKind.AVERAGE:
             errors["reference"] = [_("Only an average is judged against a reference device.")]
         elif (reference.project_id != (rule.project_id or getattr(rule.device, "project_id", None))
@@ -229,13 +230,13 @@ def rule_set(*, actor: User, key: str, project: Project | None = None, device: D
     if unknown:
         raise ValueError(f"unknown fields {sorted(unknown)}")
     default = _default_for(key)
-    existing = Rule.objects.select_for_update().filter(
-        key=key, **({"device": device} if device is not None else {"project": project, "device__isnull": True})
-    ).first()
+    scope: dict[str, Any] = ({"device": device} if device is not None
+                             else {"project": project, "device__isnull": True})
+    existing = Rule.objects.select_for_update().filter(key=key, **scope).first()
     base = existing or (Rule.objects.filter(key=key, project=project, device__isnull=True).first()
                         if device is not None else None) or default
     if base is None:
-        _refuse(_("There is no such rule."), "key")
+        raise ApplicationError(_("There is no such rule."), {"key": [_("There is no such rule.")]})
     if existing is not None:
         check_version(existing, version)
     rule = existing or Rule(key=key, project=None if device is not None else project, device=device,
@@ -275,7 +276,7 @@ def rule_reset(*, actor: User, rule: Rule) -> None:
         raise _forbidden(_("A shipped default is changed by bureau staff, not reset."))
     if not policy.can(actor, "change", rule.device or rule):
         raise _forbidden(_("You may not set the rules of this site."))
-    audit_record(actor=actor, obj=rule, action=AuditAction.DELETE, reason=_("Back to the default rule"))
+    audit_record(actor=actor, obj=rule, action=AuditAction.VOID, reason=_("Back to the default rule"))
     if rule.alerts.exists():
         Rule.objects.filter(pk=rule.pk).update(key=f"{rule.key}~{rule.pk}"[:40], active=False)
     else:
@@ -487,21 +488,21 @@ def sweep(now: datetime.datetime | None = None) -> dict[str, int]:
                 windows += 1
             for (_d, key), alert in list(engine.alerts.items()):
                 rule = rules.get(key) or alert.rule
-                state = engine.states.get((device.pk, key))
+                memory = engine.states.get((device.pk, key))
                 quiet = datetime.timedelta(minutes=rule.clear_minutes)
                 if rule.kind == RuleKind.EVENT:
                     due = alert.last_at + quiet <= now
                 else:
-                    due = state is not None and state.clear_since is not None and state.clear_since + quiet <= now
-                if due or rule.pk != alert.rule_id and not rule.active:
+                    due = (memory is not None and memory.clear_since is not None
+                           and memory.clear_since + quiet <= now)
+                if due or key not in rules:  # quiet long enough, or its rule is no longer in force
                     engine.clear(alert, now)
                     cleared += 1
             save(engine)
             if engine.raised:
                 from .tasks import alerts_raised as task
 
-                ids = [a.pk for a in engine.raised]
-                transaction.on_commit(lambda ids=ids: task.delay(ids))
+                transaction.on_commit(functools.partial(task.delay, [a.pk for a in engine.raised]))
     return {"windows": windows, "cleared": cleared}
 
 
