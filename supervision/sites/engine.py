@@ -156,7 +156,7 @@ class Engine:
                 local: datetime.datetime | None = None) -> str:
         """Judge one new reading (in time order per device); returns the highest level the reading itself
         crosses (for the rollups' exceedance counts and the live view)."""
-        rules = self.by_metric.get((device.pk, metric))
+        rules = self.by_metric.get((device.id, metric))
         if not rules:
             return ""
         worst = ""
@@ -182,7 +182,7 @@ class Engine:
                     continue
                 judged = value / device.rated_capacity * 100.0
                 if judged > 100.0 and device.kind == DeviceKind.CRANE and metric == Metric.LOAD_MOMENT:
-                    self.overloads.append((device.pk, ts, value, judged))
+                    self.overloads.append((device.id, ts, value, judged))
             elif kind == RuleKind.RATE:
                 rate = self._rate(device, rule, ts, value)
                 if rate is None:
@@ -197,7 +197,7 @@ class Engine:
         return worst
 
     def _rate(self, device: Device, rule: Rule, ts: datetime.datetime, value: float) -> float | None:
-        state = self.state(device.pk, rule.key)
+        state = self.state(device.id, rule.key)
         memory = state.memory.setdefault("h", [])
         epoch = ts.timestamp()
         hour = int(epoch // 3600 * 3600)
@@ -218,7 +218,7 @@ class Engine:
         return abs(value - reference[1]) / ((epoch - reference[0]) / DAY)
 
     def _average(self, device: Device, rule: Rule, ts: datetime.datetime, value: float) -> None:
-        state = self.state(device.pk, rule.key)
+        state = self.state(device.id, rule.key)
         start = window_start(ts, rule.window_minutes or 15)
         if state.window_start is None:
             state.window_start, state.window_sum, state.window_count = start, value, 1
@@ -239,7 +239,7 @@ class Engine:
         end = start + datetime.timedelta(minutes=rule.window_minutes or 15)
         judged = state.window_sum / state.window_count
         state.window_start, state.window_sum, state.window_count = None, 0.0, 0
-        self.touched[(device.pk, rule.key)] = state
+        self.touched[(device.id, rule.key)] = state
         if rule.reference_id is not None:
             background = self.reference_average(rule.reference_id, rule.metric or 0, start, end)
             if background is None:
@@ -257,15 +257,15 @@ class Engine:
 
     # -- camera events ----------------------------------------------------------------------------------------
     def event(self, device: Device, ts: datetime.datetime, kind: str) -> Alert | None:
-        rule = self.by_event.get((device.pk, kind))
+        rule = self.by_event.get((device.id, kind))
         if rule is None:
             return None
         self._judge(device, rule, ts, ALARM if rule.alarm_level is not None else WARNING, None)
-        return self.alerts.get((device.pk, rule.key))
+        return self.alerts.get((device.id, rule.key))
 
     # -- the common part: open, count, raise, clear ------------------------------------------------------------
     def _judge(self, device: Device, rule: Rule, ts: datetime.datetime, level: str, judged: float | None) -> None:
-        key = (device.pk, rule.key)
+        key = (device.id, rule.key)
         state = self.state(*key)
         if state.last_ts is None or ts > state.last_ts:
             state.last_ts = ts
@@ -279,7 +279,7 @@ class Engine:
             if rule.sustain_minutes and ts - state.breach_since < datetime.timedelta(minutes=rule.sustain_minutes):
                 return
             if alert is None:
-                alert = Alert(project_id=device.project_id, device_id=device.pk, rule=rule, rule_key=rule.key,
+                alert = Alert(project_id=device.project_id, device_id=device.id, rule=rule, rule_key=rule.key,
                               level=level, state=AlertState.OPEN, metric=rule.metric, opened_at=ts,
                               first_value=judged, worst_value=judged, worst_at=ts, last_at=ts, count=1,
                               message=describe(rule, judged)[:300])

@@ -84,6 +84,9 @@ def test_an_alert_clears_when_the_value_stays_under_for_the_set_time_and_a_new_o
     assert not alert.is_open and alert.cleared_by is None and alert.cleared_at == local(-1, 9, 15)
     send(site, device, token, minutes(local(-1, 10), 2, 72), "leq")
     assert [a.state for a in sorted(alerts(device), key=lambda a: a.pk)] == ["cleared", "open"]
+    # in one batch: the open alert clears after 10 minutes under, and the next crossing opens another
+    send(site, device, token, minutes(local(-1, 10, 2), 12, 50) + minutes(local(-1, 10, 14), 2, 73), "leq")
+    assert [a.state for a in sorted(alerts(device), key=lambda a: a.pk)] == ["cleared", "cleared", "open"]
 
 
 # -- dust: averages over clock windows, exceedances a day, background -------------------------------------------
