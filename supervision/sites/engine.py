@@ -166,7 +166,7 @@ class Engine:
                 raw = classify(rule, value)
                 if RANK[raw] > RANK[worst]:
                     worst = raw
-                self._average(device, rule, ts, value)
+                self._average(device, rule, ts, value, local or ts.astimezone(TZ))
                 continue
             if kind == RuleKind.LIMIT:
                 if rule.time_from is not None:
@@ -217,9 +217,12 @@ class Engine:
             return None
         return abs(value - reference[1]) / ((epoch - reference[0]) / DAY)
 
-    def _average(self, device: Device, rule: Rule, ts: datetime.datetime, value: float) -> None:
+    def _average(self, device: Device, rule: Rule, ts: datetime.datetime, value: float,
+                 local: datetime.datetime) -> None:
         state = self.state(device.id, rule.key)
-        start = window_start(ts, rule.window_minutes or 15)
+        # window_start(), inlined: the start of the clock window of `local` (a reading's time in local time)
+        seconds = (local.hour * 3600 + local.minute * 60 + local.second) % ((rule.window_minutes or 15) * 60)
+        start = local - datetime.timedelta(seconds=seconds, microseconds=local.microsecond)
         if state.window_start is None:
             state.window_start, state.window_sum, state.window_count = start, value, 1
         elif start == state.window_start:
