@@ -20,15 +20,15 @@ security_log = logging.getLogger("portal.security")
 def _plain(value: Any) -> Any:
     if isinstance(value, models.Model):
         return str(value)
-    if isinstance(value, datetime.datetime | datetime.date | decimal.Decimal):
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time | decimal.Decimal):
         return str(value)
     if isinstance(value, list | tuple | set):
         return [_plain(v) for v in value]
     return value
 
 
-# Never written to the audit trail: secrets, and bookkeeping that changes on every save.
-NEVER_AUDITED = frozenset({"password", "last_login", "created_at", "updated_at", "id", "group"})
+# Never written to the audit trail: secrets (a device token's hash), and bookkeeping that changes on every save.
+NEVER_AUDITED = frozenset({"password", "last_login", "created_at", "updated_at", "id", "group", "token_hash"})
 
 
 def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:

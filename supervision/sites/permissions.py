@@ -38,29 +38,40 @@ class SitePolicy(policy.ObjectPolicy):
         if action == "view":
             if self.has_global(user, "view"):
                 return queryset
-            if self.model is Rule:
-                return queryset.filter(Q(project__isnull=True) | Q(project_id__in=_visible_projects(user)))
+            if self.model is Rule:  # the shipped defaults, and the rules of the projects (and their devices) seen
+                projects = _visible_projects(user)
+                return queryset.filter(Q(project__isnull=True, device__isnull=True) | Q(project_id__in=projects)
+                                       | Q(device__project_id__in=projects))
             return queryset.filter(project_id__in=_visible_projects(user))
         if self.model is Device:
             queryset = queryset.filter(voided_at__isnull=True)
         if self.has_global(user, "change"):
             return queryset
+        managed = managed_projects(user).values("pk")
         if self.model is Rule:
-            queryset = queryset.filter(project__isnull=False)
-        return queryset.filter(project_id__in=managed_projects(user).values("pk"))
+            return queryset.filter(Q(project_id__in=managed) | Q(device__project_id__in=managed))
+        return queryset.filter(project_id__in=managed)
+
+    @staticmethod
+    def _project_id(obj: Model) -> int | None:
+        """The project `obj` belongs to: a device's, a project rule's, or a device rule's device's."""
+        if isinstance(obj, Rule) and obj.device_id is not None:
+            return obj.device.project_id
+        return getattr(obj, "project_id", None)
 
     def allows(self, user: User, action: str, obj: Model) -> bool:
+        project_id = self._project_id(obj)
         if action == "view":
-            if self.has_global(user, "view") or getattr(obj, "project_id", None) is None:
-                return True
-            return policy.can(user, "view", cast(Device, obj).project)
+            if self.has_global(user, "view") or project_id is None:
+                return True  # a shipped default is seen by every signed-in user
+            return policy.visible(user, Project.objects.filter(pk=project_id)).exists()
         if getattr(obj, "voided_at", None) is not None:
             return False
         if self.has_global(user, "change"):
             return True
-        if getattr(obj, "project_id", None) is None:
+        if project_id is None:
             return False
-        return managed_projects(user).filter(pk=cast(Device, obj).project_id).exists()
+        return managed_projects(user).filter(pk=project_id).exists()
 
 
 class AlertPolicy(policy.ObjectPolicy):

@@ -108,6 +108,8 @@ def device_register(*, actor: User, project: Project, **values: Any) -> tuple[De
     device = Device(project=project, registered_by=actor, token_hash=token_hash(token),
                     token_hint=token[:len(TOKEN_PREFIX) + 4], token_rotated_at=timezone.now(), token_rotated_by=actor,
                     **values)
+    if serial and Device.objects.filter(serial=serial).exists():
+        _refuse(_("A device with this serial number is registered already."), "serial")
     validate(device, exclude=["token_hash", "token_hint"])
     _check_device(device, project)
     try:
@@ -184,6 +186,12 @@ def _tightens(rule: Rule, default: Rule) -> dict[str, list[str]]:
                                     % {"value": default.window_minutes}]
     if not rule.active and default.active:
         errors["active"] = [_("A project may not switch a default rule off.")]
+    if (rule.time_from, rule.time_to) != (default.time_from, default.time_to):
+        errors["time_from"] = [_("A project keeps the default's hours (fewer hours would judge less).")]
+    if default.raises_hazard and not rule.raises_hazard:
+        errors["raises_hazard"] = [_("A project may not stop an alarm of this rule from raising a hazard.")]
+    if rule.clear_minutes < default.clear_minutes:
+        errors["clear_minutes"] = [looser % {"value": default.clear_minutes}]
     return errors
 
 

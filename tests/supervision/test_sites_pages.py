@@ -129,7 +129,7 @@ def test_registering_with_bad_input_names_the_field_and_stores_nothing(en, staff
     register(staff, site, "dust", "PM-TAKEN")
     response = client.post(url, {**base, "kind": "dust", "serial": "PM-TAKEN"})
     assert response.status_code == 400
-    assert "Site device with this Serial number already exists." in response.content.decode()
+    assert "A device with this serial number is registered already." in response.content.decode()
     assert Device.objects.count() == before + 1  # only PM-TAKEN, registered by the service above
 
 
@@ -243,7 +243,7 @@ def test_a_project_tightens_a_rule_and_a_looser_value_is_refused_naming_the_fiel
     form = en(contractor).get(url)
     assert form.status_code == 200 and "GB 5144-2006" in form.content.decode()
     data = {"warning_level": "85", "alarm_level": "105", "clear_minutes": "5", "sustain_minutes": "0",
-            "source": "项目塔吊安全专项方案"}
+            "raises_hazard": "on", "source": "项目塔吊安全专项方案"}
     response = en(contractor).post(url, data)
     assert response.status_code == 400
     body = response.content.decode()

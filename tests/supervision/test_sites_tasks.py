@@ -39,7 +39,7 @@ def test_a_crane_alarm_notifies_the_leaders_and_raises_a_hazard_by_rule(staff, l
     assert Hazard.objects.filter(site_alerts=alert).count() == 1
 
 
-def test_a_noise_alarm_notifies_without_raising_a_hazard_and_one_click_raises_it(staff, leader, inspector, site,
+def test_a_noise_alarm_notifies_without_raising_a_hazard_and_one_click_raises_it(staff, leader, site,
                                                                                   django_capture_on_commit_callbacks):
     device, token = register(staff, site, "noise", "NS-09")
     with django_capture_on_commit_callbacks(execute=True):
@@ -47,24 +47,24 @@ def test_a_noise_alarm_notifies_without_raising_a_hazard_and_one_click_raises_it
     (alert,) = Alert.objects.filter(device_id=device.pk)
     assert alert.hazard is None
     assert Notification.objects.filter(recipient=leader, event_key=f"site-alarm:{alert.pk}").exists()
-    services.alert_raise_hazard(actor=inspector, alert=alert, version=alert.version)
+    services.alert_raise_hazard(actor=staff, alert=alert, version=alert.version)
     alert.refresh_from_db()
-    assert alert.hazard.found_by == inspector and alert.hazard.source == "smart-site"
+    assert alert.hazard.found_by == staff and alert.hazard.source == "smart-site"
     from portal.core.errors import ApplicationError
 
     with pytest.raises(ApplicationError) as twice:
-        services.alert_raise_hazard(actor=inspector, alert=alert)
+        services.alert_raise_hazard(actor=staff, alert=alert)
     assert twice.value.http_status == 409
 
 
-def test_a_warning_raises_no_hazard(staff, inspector, site):
+def test_a_warning_raises_no_hazard(staff, site):
     device, token = register(staff, site, "noise", "NS-10")
     send(site, device, token, minutes(local(-1, 10), 2, 66), "leq")
     (alert,) = Alert.objects.filter(device_id=device.pk)
     from portal.core.errors import ApplicationError
 
     with pytest.raises(ApplicationError) as refused:
-        services.alert_raise_hazard(actor=inspector, alert=alert)
+        services.alert_raise_hazard(actor=staff, alert=alert)
     assert "level" in refused.value.extra and alert.hazard_id is None
 
 
