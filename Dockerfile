@@ -1,4 +1,5 @@
-# One image for web, worker and beat (see docker-compose.yml).
+# One image for web, worker and beat (see docker-compose.yml). The web serves ASGI (uvicorn, portal/asgi.py): a browser
+# waiting on a live site page's event stream holds no worker; WhiteNoise serves the static files there too.
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=portal.settings.production
 RUN apt-get update && apt-get install -y --no-install-recommends \
@@ -14,4 +15,5 @@ RUN SECRET_KEY=build ALLOWED_HOSTS=localhost python manage.py compilemessages -l
 RUN useradd --system --home /app portal && mkdir -p /app/var && chown -R portal /app/var
 USER portal
 EXPOSE 8000
-CMD ["gunicorn", "portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
+CMD ["uvicorn", "portal.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "4", "--lifespan", "off",
+     "--timeout-graceful-shutdown", "10"]
