@@ -1,5 +1,5 @@
-# One image for web, worker and beat (see docker-compose.yml). The web serves ASGI (uvicorn, portal/asgi.py): a browser
-# waiting on a live site page's event stream holds no worker; WhiteNoise serves the static files there too.
+# One image for web, live, worker and beat (see docker-compose.yml): web serves WSGI (gunicorn); live serves the
+# smart site's event streams over ASGI (uvicorn, portal/asgi.py), where a waiting browser holds no worker.
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=portal.settings.production
 RUN apt-get update && apt-get install -y --no-install-recommends \
@@ -15,5 +15,4 @@ RUN SECRET_KEY=build ALLOWED_HOSTS=localhost python manage.py compilemessages -l
 RUN useradd --system --home /app portal && mkdir -p /app/var && chown -R portal /app/var
 USER portal
 EXPOSE 8000
-CMD ["uvicorn", "portal.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "4", "--lifespan", "off",
-     "--timeout-graceful-shutdown", "10"]
+CMD ["gunicorn", "portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
