@@ -43,8 +43,13 @@ def _header_token(request) -> str | None:
     return request.META.get("HTTP_X_DEVICE_TOKEN") or None
 
 
+ERROR_CODES = {400: "invalid", 404: "not_found", 413: "too_large", 415: "unsupported_media_type"}
+
+
 def _error(message: str, field: str, code: int = status.HTTP_400_BAD_REQUEST) -> Response:
-    return Response({"detail": message, "errors": {field: [message]}}, status=code)
+    """The portal's one error shape (portal.core.apis): {"error": {"code", "message", "fields"}}."""
+    return Response({"error": {"code": ERROR_CODES.get(code, "invalid"), "message": message,
+                               "fields": {field: [message]}}}, status=code)
 
 
 ReadingsResult = inline_serializer("ReadingsResult", {
@@ -117,7 +122,9 @@ class IngestViewSet(viewsets.ViewSet):
                              "snapshot": serializers.FileField(required=False)})},
         responses={201: inline_serializer("CameraEventResult", {
             "event": serializers.IntegerField(), "alert": serializers.IntegerField(allow_null=True),
-            "new": serializers.BooleanField()}), 400: OpenApiResponse(description="refused, with the field")})
+            "new": serializers.BooleanField()}), 200: OpenApiResponse(description="the same event, stored already"),
+            400: OpenApiResponse(description="refused, with the field"),
+            404: OpenApiResponse(description="no such project")})
     @action(detail=True, methods=["post"], parser_classes=[PlainNameMultiPartParser])
     def events(self, request, pk=None):
         from .services import camera_event

@@ -15,6 +15,6 @@ PERIODIC_TASKS = {
     "smart-site sweep": {"task": "supervision.sites.sweep", "every": 60,
                          "label": _("Smart site: judge closed averaging windows, clear quiet alerts")},
     "smart-site partitions": {"task": "supervision.sites.maintain_partitions", "every": 60 * 60,
-                              "label": _("Smart site: create the readings' day partitions, drop expired ones")},
+                              "label": _("Smart site: create the day partitions of the readings, drop expired ones")},
 }
 AUDIT_LABELS = {"token": _("token"), "hazard": _("hazard")}

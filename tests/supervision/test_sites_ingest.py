@@ -134,7 +134,7 @@ def test_csv_from_a_gateway(client, site, dust):
 def test_csv_without_its_columns_is_refused_naming_them(client, site):
     response = client.post(url(site), "device,time,value\nA,1,2\n", content_type="text/csv")
     assert response.status_code == 400
-    assert "metric" in response.json()["errors"]["header"][0]
+    assert "metric" in response.json()["error"]["fields"]["header"][0]
 
 
 @pytest.mark.parametrize(("body", "field"), [
@@ -143,7 +143,7 @@ def test_csv_without_its_columns_is_refused_naming_them(client, site):
 def test_a_body_that_cannot_be_read_is_a_400_naming_it(client, site, body, field):
     response = client.post(url(site), body, content_type="application/json")
     assert response.status_code == 400
-    assert field in response.json()["errors"]
+    assert field in response.json()["error"]["fields"]
 
 
 def test_an_unknown_project_is_a_404_and_other_content_types_a_415(client, site):
@@ -158,7 +158,7 @@ def test_a_request_over_the_size_limit_is_refused_with_413_before_it_is_read(cli
     batch = [reading(device, token, m, pm10=30) for m in range(1, 40)]
     response = post(client, site, batch)
     assert response.status_code == 413
-    assert "body" in response.json()["errors"]
+    assert "body" in response.json()["error"]["fields"]
     assert not Reading.objects.filter(device_id=device.pk).exists()
 
 

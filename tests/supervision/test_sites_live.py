@@ -407,11 +407,12 @@ def test_the_asgi_application_refuses_a_50_mb_ingestion_413_without_reading_its_
     status, body, asked = asgi_post(path, b"", [(b"content-type", b"application/json"),
                                                 (b"content-length", str(50 * 1024 * 1024).encode())])
     assert (status, asked) == (413, 0)
-    assert json.loads(body)["errors"] == {"body": [json.loads(body)["detail"]]}
+    error = json.loads(body)["error"]
+    assert error["code"] == "too_large" and error["fields"] == {"body": [error["message"]]}
     # a body sent without a length (chunked) is not read either, as under WSGI: nothing to take in
     status, body, asked = asgi_post(path, b"", [(b"content-type", b"application/json"),
                                                 (b"transfer-encoding", b"chunked")])
-    assert (status, asked) == (400, 0) and list(json.loads(body)["errors"]) == ["body"]
+    assert (status, asked) == (400, 0) and list(json.loads(body)["error"]["fields"]) == ["body"]
 
 
 def test_the_live_page_of_a_voided_or_missing_project_is_404(client_for, staff):
