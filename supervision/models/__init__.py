@@ -57,8 +57,8 @@ from .safety import (
 )
 from .sites import (
     KIND_METRICS,
-    METRIC_KEYS,
     METRIC_KEY_OF,
+    METRIC_KEYS,
     METRIC_UNITS,
     TOKEN_PREFIX,
     Alert,

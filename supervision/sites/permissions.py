@@ -55,7 +55,7 @@ class SitePolicy(policy.ObjectPolicy):
     @staticmethod
     def _project_id(obj: Model) -> int | None:
         """The project `obj` belongs to: a device's, a project rule's, or a device rule's device's."""
-        if isinstance(obj, Rule) and obj.device_id is not None:
+        if isinstance(obj, Rule) and obj.device is not None:
             return obj.device.project_id
         return getattr(obj, "project_id", None)
 

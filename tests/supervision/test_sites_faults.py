@@ -90,7 +90,7 @@ def test_a_process_killed_mid_batch_leaves_nothing_and_the_retry_stores_it_once(
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.test",
            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", KILLER, str(site.pk), device.serial, token, stamps], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-c", KILLER, str(site.pk), device.serial, token, stamps], cwd=ROOT,  # noqa: S603
                           env=env, capture_output=True, timeout=120)
     assert done.returncode == 9, done.stderr.decode()[-2000:]
     assert time.monotonic() - started < 120
