@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# Issue #14's benchmark: smart-site ingestion through HTTP with every rule checked, on its own PostgreSQL database,
+# served as production serves it (uvicorn on portal.asgi — gunicorn sync workers on portal.wsgi when there is no
+# portal/asgi.py, or SITES_SERVER=gunicorn), with a Celery worker taking the alarms' notifications and hazards.
+# Measures sustained readings/s, request p50/p95, errors and stored = accepted; then, under the same load, the time
+# from a reading crossing an alarm level to the alert showing in Chromium on the live page; the portal's ping
+# beside the plain Django + DRF ceiling's; a cProfile of the endpoint. Writes the "Smart site (issue #14)" section
+# of bench/REPORT.md (the rest of the report is left as it is).
+#
+#   bash bench/sites.sh                         # keeps $DB when it exists (re-created when its readings are full)
+#   BENCH_KEEP_DB=0 bash bench/sites.sh         # a fresh database (migrate + seed_demo: about a minute more)
+#
+# Knobs: DB (sites_bench), BENCH_KEEP_DB (1), SITES (200 bench sites × 10 devices), SITES_SERVER (uvicorn |
+# gunicorn), SITES_WORKERS (4 server processes), SITES_CONNS (8 client connections), SITES_PER_REQUEST (2000
+# readings a request), SITES_WARMUP (5), SITES_DURATION (40 s measured), SITES_BROWSER_DURATION (50),
+# SITES_LATENCY_SAMPLES (10), SITES_CEILING=0 (no ping beside the ceiling), SITES_QUIET_WAIT (120 s at most waiting
+# for the CPUs to calm before a phase), BENCH_PORT (8765), CEILING_PORT (8801), BENCH_CACHE_URL
+# (redis://127.0.0.1:6379/4), SITES_BROKER_URL (redis://127.0.0.1:6379/5, flushed at the start). Raw results in
+# bench/out/sites/. Every process started here is stopped at the end, also on errors and Ctrl-C.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+PY=$ROOT/.venv/bin/python
+OUT=${SITES_OUT:-$ROOT/bench/out/sites}
+export DB=${DB:-sites_bench}
+export BENCH_CACHE_URL=${BENCH_CACHE_URL:-redis://127.0.0.1:6379/4}
+export CELERY_BROKER_URL=${SITES_BROKER_URL:-redis://127.0.0.1:6379/5}
+export CELERY_TASK_ALWAYS_EAGER=false  # as in production: the worker below runs the alarms' tasks
+source "$ROOT/bench/lib.sh"
+SERVER=${SITES_SERVER:-$([[ -f portal/asgi.py ]] && echo uvicorn || echo gunicorn)}
+WORKERS=${SITES_WORKERS:-4}
+CONNS=${SITES_CONNS:-8}
+WARMUP=${SITES_WARMUP:-5}
+DURATION=${SITES_DURATION:-40}
+BROWSER_DURATION=${SITES_BROWSER_DURATION:-50}
+PER_REQUEST=${SITES_PER_REQUEST:-2000}
+# Enough bodies for both phases at up to 45,000 readings/s, and the profile.
+PER_SITE=$(( (45000 * (WARMUP + DURATION + WARMUP + BROWSER_DURATION) + 100 * PER_REQUEST) / ${SITES:-200} ))
+
+mkdir -p "$OUT/var"
+rm -f "$OUT"/{ingest,browser,latency,ping,counts,profile_run}.json "$OUT"/celery1.{log,out}
+started=$(date +%s)
+SERVER_PID=""
+CEILING_PID=""
+stop_everything() {
+  bench_stop_all
+  local pid
+  for pid in $SERVER_PID $CEILING_PID; do
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  SERVER_PID=""
+  CEILING_PID=""
+}
+trap stop_everything EXIT INT TERM
+
+fresh_db() {
+  step "fresh database $DB"
+  psql_ -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
+  psql_ -d postgres -c "CREATE DATABASE $DB"
+  redis-cli -u "$CACHE_URL" flushdb >/dev/null 2>&1 || true
+}
+prepare_db() {
+  pg_isready -h "$PGHOST" -p "$PGPORT" -q || { echo "PostgreSQL is not answering on $PGHOST:$PGPORT" >&2; return 1; }
+  if [[ "${BENCH_KEEP_DB:-1}" != 1 ]] || ! psql_ -d postgres -c "select 1 from pg_database where datname='$DB'" | grep -q 1; then
+    fresh_db
+  fi
+  step "migrate"
+  "$PY" manage.py migrate --noinput -v 0
+  if [[ -z "$(psql_ -d "$DB" -c "select 1 from accounts_user where username='staff'")" ]]; then
+    step "seed_demo"
+    "$PY" manage.py seed_demo > "$OUT/seed_demo.log" 2>&1 || { tail -n 20 "$OUT/seed_demo.log" >&2; return 1; }
+  fi
+  [[ -d $PORTAL_VAR_DIR/staticfiles ]] || "$PY" manage.py collectstatic --noinput -v 0
+  step "bench sites"
+  "$PY" bench/sites_bench.py setup --out "$OUT" --sites "${SITES:-200}"
+}
+
+prepare_db
+redis-cli -u "$CELERY_BROKER_URL" flushdb >/dev/null
+step "request bodies ($PER_SITE readings a site, $PER_REQUEST a request)"
+code=0
+"$PY" bench/sites_bench.py bodies --out "$OUT" --per-request "$PER_REQUEST" --per-site "$PER_SITE" || code=$?
+if [[ $code == 3 ]]; then  # the bench sites' readings have reached now: start again on a fresh database
+  fresh_db
+  prepare_db
+  "$PY" bench/sites_bench.py bodies --out "$OUT" --per-request "$PER_REQUEST" --per-site "$PER_SITE"
+elif [[ $code != 0 ]]; then
+  exit "$code"
+fi
+psql_ -d "$DB" -c "ANALYZE"
+"$PY" bench/sites_bench.py count --out "$OUT" --label before
+
+PORT=$(bench_free_port "${BENCH_PORT:-8765}")
+if [[ $SERVER == uvicorn ]]; then
+  step "uvicorn portal.asgi on 127.0.0.1:$PORT ($WORKERS worker processes)"
+  # CONN_MAX_AGE=0: under ASGI Django runs each request's view in a thread of its own, so a persistent connection
+  # is never reused and stays open after its thread is gone (76 idle connections after 15 s of pings, then
+  # "too many clients"); each request opens and closes its connection instead.
+  CONN_MAX_AGE=0 "$ROOT/.venv/bin/uvicorn" portal.asgi:application --host 127.0.0.1 --port "$PORT" --workers "$WORKERS" \
+    --lifespan off --loop uvloop --http httptools --no-access-log --log-level warning --timeout-keep-alive 30 \
+    > "$OUT/server.log" 2>&1 &
+  SERVER_PID=$!
+  SERVER_DESC="uvicorn $("$PY" -c 'import uvicorn; print(uvicorn.__version__)') on \`portal.asgi\` as the Dockerfile runs it, $WORKERS worker processes (uvloop, httptools), CONN_MAX_AGE=0"
+else
+  step "gunicorn portal.wsgi on 127.0.0.1:$PORT ($WORKERS sync workers)"
+  bench_start_gunicorn "$PORT" "$WORKERS" "$OUT/server.log"
+  SERVER_PID=$GUNICORN_PID
+  GUNICORN_PID=""
+  SERVER_DESC="gunicorn $("$PY" -c 'import gunicorn; print(gunicorn.__version__)') on \`portal.wsgi\`, $WORKERS sync workers"
+fi
+for _ in $(seq 1 600); do
+  [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/accounts/login/" || true) == 200 ]] && break
+  kill -0 "$SERVER_PID" 2>/dev/null || { echo "the server died, see $OUT/server.log" >&2; exit 1; }
+  sleep 0.2
+done
+# One worker as lib.sh starts them, told to import the smart site's tasks (-I): supervision/sites/plugin.py does not
+# import them (the tendering part's plugin does), so autodiscovery alone leaves them unregistered in a worker.
+LOG_LEVEL=INFO "$ROOT/.venv/bin/celery" -A portal worker --pool solo -n "sites1@%h" -Q default,reports -l INFO \
+  -I supervision.sites.tasks --without-mingle --without-gossip --logfile "$OUT/celery1.log" > "$OUT/celery1.out" 2>&1 &
+CELERY_PIDS=("$!")
+for _ in $(seq 1 600); do
+  cat "$OUT/celery1.out" "$OUT/celery1.log" 2>/dev/null | grep -q " ready\." && break
+  kill -0 "${CELERY_PIDS[0]}" 2>/dev/null || { echo "the Celery worker died, see $OUT/celery1.*" >&2; exit 1; }
+  sleep 0.2
+done
+BASE=http://127.0.0.1:$PORT
+
+"$PY" - "$OUT/env.json" <<PYEOF
+import json, sys
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+json.dump({"db": "$DB", "server": "$SERVER", "server_desc": "$SERVER_DESC", "workers": $WORKERS, "conns": $CONNS,
+           "warmup": $WARMUP, "duration": $DURATION, "browser_duration": $BROWSER_DURATION, "cpu_model": cpu,
+           "pg": "$(psql_ -d "$DB" -c 'show server_version')",
+           "celery_desc": "One Celery worker (solo pool) on Redis takes the alarms' tasks (notifications; hazards "
+                          "raised by rule), as in production."}, open(sys.argv[1], "w"))
+PYEOF
+
+if [[ "${SITES_CEILING:-1}" != 0 ]]; then
+  step "ping beside the DRF ceiling (bench/ceiling/, database drf_ceiling)"
+  CEILING_OUT=$OUT/ceiling
+  mkdir -p "$CEILING_OUT"
+  (unset DJANGO_SETTINGS_MODULE DATABASE_URL; OUT=$CEILING_OUT VENV=$ROOT/.venv CEILING_SKIP_INSTALL=1 KEEP_DB=1 \
+     WORKERS=$WORKERS bash bench/ceiling/bench.sh setup >/dev/null)
+  CPORT=$(bench_free_port "${CEILING_PORT:-8801}")
+  [[ $CPORT == "$PORT" ]] && CPORT=$(bench_free_port $((PORT + 1)))
+  (unset DJANGO_SETTINGS_MODULE DATABASE_URL; OUT=$CEILING_OUT VENV=$ROOT/.venv WORKERS=$WORKERS \
+     exec bash bench/ceiling/bench.sh serve "$CPORT") &
+  CEILING_PID=$!
+  TOKEN=$(cat "$CEILING_OUT/token")
+  for _ in $(seq 1 300); do
+    [[ $(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Token $TOKEN" "http://127.0.0.1:$CPORT/api/ping/" \
+         || true) == 200 ]] && break
+    kill -0 "$CEILING_PID" 2>/dev/null || { echo "the ceiling's gunicorn died" >&2; exit 1; }
+    sleep 0.2
+  done
+  PING_ARGS=(--portal "$SERVER=$BASE")
+  if [[ $SERVER == uvicorn ]]; then  # the ceiling runs on gunicorn: the portal there too, for a like-for-like ratio
+    GPORT=$(bench_free_port $((CPORT + 1)))
+    bench_start_gunicorn "$GPORT" "$WORKERS" "$OUT/gunicorn-ping.log"
+    PING_ARGS+=(--portal "gunicorn=http://127.0.0.1:$GPORT")
+  fi
+  "$PY" bench/cpu.py quiet "$OUT/quiet_ping.json" --max-wait "${SITES_QUIET_WAIT:-120}"
+  "$PY" bench/sites_bench.py ping --out "$OUT" "${PING_ARGS[@]}" --ceiling "http://127.0.0.1:$CPORT" \
+    --ceiling-token "$TOKEN"
+  bench_stop_gunicorn
+  kill -TERM "$CEILING_PID" 2>/dev/null || true
+  wait "$CEILING_PID" 2>/dev/null || true
+  CEILING_PID=""
+fi
+
+PIDS="--pids $SERVER_PID --worker-pids ${CELERY_PIDS[0]}"
+step "phase 1: ingestion ($CONNS connections, ${WARMUP} s warm-up + ${DURATION} s)"
+"$PY" bench/cpu.py quiet "$OUT/quiet_ingest.json" --max-wait "${SITES_QUIET_WAIT:-120}"
+"$PY" bench/sites_bench.py drive --out "$OUT" --base "$BASE" --phase ingest --conns "$CONNS" --warmup "$WARMUP" \
+  --duration "$DURATION" $PIDS --db "$DB"
+
+step "phase 2: the same load, and Chromium on the live page timing an alert"
+"$PY" bench/cpu.py quiet "$OUT/quiet_browser.json" --max-wait "${SITES_QUIET_WAIT:-120}"
+"$PY" bench/sites_bench.py drive --out "$OUT" --base "$BASE" --phase browser --conns "$CONNS" --warmup "$WARMUP" \
+  --duration "$BROWSER_DURATION" $PIDS --db "$DB" &
+DRIVE_PID=$!
+"$PY" bench/sites_bench.py latency --out "$OUT" --base "$BASE" --samples "${SITES_LATENCY_SAMPLES:-10}" \
+  --after "$WARMUP" || echo "WARNING: the latency measurement failed"
+wait "$DRIVE_PID"
+
+stop_everything
+trap - EXIT INT TERM
+"$PY" bench/sites_bench.py count --out "$OUT" --label after
+step "profile of the endpoint (in-process, cProfile)"
+"$PY" bench/sites_bench.py profile --out "$OUT" --requests 30 --label run
+"$PY" bench/sites_bench.py report --out "$OUT" --report bench/REPORT.md --elapsed "$(( $(date +%s) - started ))"
+echo "Wrote the Smart site section of bench/REPORT.md"
