@@ -12,9 +12,10 @@
 #
 # Knobs: DB (sites_bench), BENCH_KEEP_DB (1), SITES (200 bench sites × 10 devices), SITES_SERVER (uvicorn |
 # gunicorn), SITES_WORKERS (4 server processes), SITES_CONNS (8 client connections), SITES_PER_REQUEST (2000
-# readings a request), SITES_WARMUP (5), SITES_DURATION (40 s measured), SITES_BROWSER_DURATION (50),
+# readings a request), SITES_WARMUP (5), SITES_DURATION (40 s measured), SITES_BROWSER_DURATION (70),
 # SITES_LATENCY_SAMPLES (10), SITES_CEILING=0 (no ping beside the ceiling), SITES_QUIET_WAIT (120 s at most waiting
-# for the CPUs to calm before a phase), BENCH_PORT (8765), CEILING_PORT (8801), BENCH_CACHE_URL
+# for the CPUs to calm before a phase), SITES_DISTURBED (15: % of the machine other programs may take in phase 1
+# before it is measured again), BENCH_PORT (8765), CEILING_PORT (8801), BENCH_CACHE_URL
 # (redis://127.0.0.1:6379/4), SITES_BROKER_URL (redis://127.0.0.1:6379/5, flushed at the start). Raw results in
 # bench/out/sites/. Every process started here is stopped at the end, also on errors and Ctrl-C.
 set -euo pipefail
@@ -32,13 +33,13 @@ WORKERS=${SITES_WORKERS:-4}
 CONNS=${SITES_CONNS:-8}
 WARMUP=${SITES_WARMUP:-5}
 DURATION=${SITES_DURATION:-40}
-BROWSER_DURATION=${SITES_BROWSER_DURATION:-50}
+BROWSER_DURATION=${SITES_BROWSER_DURATION:-70}
 PER_REQUEST=${SITES_PER_REQUEST:-2000}
 # Enough bodies for both phases at up to 45,000 readings/s, and the profile.
 PER_SITE=$(( (45000 * (WARMUP + DURATION + WARMUP + BROWSER_DURATION) + 100 * PER_REQUEST) / ${SITES:-200} ))
 
 mkdir -p "$OUT/var"
-rm -f "$OUT"/{ingest,browser,latency,ping,counts,profile_run}.json "$OUT"/celery1.{log,out}
+rm -f "$OUT"/{ingest,browser,latency,ping,counts,profile_run}.json "$OUT"/ingest_disturbed_*.json "$OUT"/celery1.{log,out}
 started=$(date +%s)
 SERVER_PID=""
 CEILING_PID=""
@@ -171,9 +172,18 @@ fi
 
 PIDS="--pids $SERVER_PID --worker-pids ${CELERY_PIDS[0]}"
 step "phase 1: ingestion ($CONNS connections, ${WARMUP} s warm-up + ${DURATION} s)"
-"$PY" bench/cpu.py quiet "$OUT/quiet_ingest.json" --max-wait "${SITES_QUIET_WAIT:-120}"
-"$PY" bench/sites_bench.py drive --out "$OUT" --base "$BASE" --phase ingest --conns "$CONNS" --warmup "$WARMUP" \
-  --duration "$DURATION" $PIDS --db "$DB"
+# A run in which other programs took more than SITES_DISTURBED % of the machine is repeated (twice at most), as
+# run.sh does; the disturbed attempts stay in the report's count of what was stored.
+for attempt in 1 2 3; do
+  "$PY" bench/cpu.py quiet "$OUT/quiet_ingest.json" --max-wait "${SITES_QUIET_WAIT:-120}"
+  "$PY" bench/sites_bench.py drive --out "$OUT" --base "$BASE" --phase ingest --conns "$CONNS" --warmup "$WARMUP" \
+    --duration "$DURATION" $PIDS --db "$DB"
+  share=$("$PY" -c "import json, sys; c = json.load(open(sys.argv[1]))['cpu']; \
+print(round(100 * c['others'] / max(c['wall_cpus'], 1e-9)))" "$OUT/ingest.json")
+  [[ $share -le ${SITES_DISTURBED:-15} || $attempt == 3 ]] && break
+  echo "other programs took $share % of the machine: measuring again"
+  mv "$OUT/ingest.json" "$OUT/ingest_disturbed_$attempt.json"
+done
 
 step "phase 2: the same load, and Chromium on the live page timing an alert"
 "$PY" bench/cpu.py quiet "$OUT/quiet_browser.json" --max-wait "${SITES_QUIET_WAIT:-120}"

@@ -8,8 +8,7 @@ differ between provinces: the defaults below are one province's kind of rule and
 
 import datetime
 
-from django.utils import translation
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop as _  # names are stored in English; Rule.label translates
 
 from ..models import CameraEventKind, DeviceKind, Metric, RuleKind
 
@@ -100,9 +99,8 @@ def ensure_default_rules(apps=None) -> int:
     Rule = (apps.get_model("supervision", "Rule") if apps is not None
             else __import__("supervision.models", fromlist=["Rule"]).Rule)
     have = set(Rule.objects.filter(project__isnull=True, device__isnull=True).values_list("key", flat=True))
-    with translation.override("en"):  # stored in English; `Rule.label` translates it on display
-            missing = [Rule(**{"sustain_minutes": 0, "allowed_per_day": 0,
-                           **{k: (str(v) if k == "name" else v) for k, v in spec.items()}})
-                   for spec in DEFAULT_RULES if spec["key"] not in have]
+    # the names are English msgids (gettext_noop): stored as they are, translated on display by `Rule.label`
+    missing = [Rule(**{"sustain_minutes": 0, "allowed_per_day": 0, **spec})
+               for spec in DEFAULT_RULES if spec["key"] not in have]
     Rule.objects.bulk_create(missing)
     return len(missing)

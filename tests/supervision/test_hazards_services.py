@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from portal.accounts.models import Organization
 from portal.audit.models import AuditEvent
@@ -21,6 +22,13 @@ from supervision.hazards.deadlines import overdue_major_hazards_step
 from supervision.models import AccountabilityRecord, Document, Hazard, MeasureKind, Trigger
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages are checked in English, whichever language an earlier test in this process left active."""
+    with translation.override("en"):
+        yield
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
        b"\x00\x00\x00\x0cIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
