@@ -241,16 +241,19 @@ def _postmaster_children() -> float:
 
 def _cpu_delta(a: dict, b: dict) -> dict:
     """CPU seconds spent between two snapshots, by whom: a process that started in between counts whole; a
-    PostgreSQL backend that ended in between through the postmaster's children's time (all databases)."""
-    shares = {"server": 0.0, "worker": 0.0, "postgres": b["postmaster_children"] - a["postmaster_children"]}
+    PostgreSQL backend that ended in between through the postmaster's children's time (counted as the bench
+    database's: its request connections are the ones that come and go; other databases' backends still running
+    count as other programs)."""
+    shares = {"server": 0.0, "worker": 0.0, "postgres": b["postmaster_children"] - a["postmaster_children"],
+              "postgres_other": 0.0}
     for pid, (kind, cpu) in b["processes"].items():
-        key = "server" if kind == "gunicorn" else "postgres" if kind.startswith("postgres") else kind
+        key = {"gunicorn": "server", "postgres_bench": "postgres"}.get(kind, kind)
         shares[key] = shares.get(key, 0.0) + cpu - (a["processes"][pid][1] if pid in a["processes"] else 0.0)
     shares["client"] = b["client"] - a["client"]
     shares["machine"] = b["busy"] - a["busy"]
     shares["wall_cpus"] = b["total"] - a["total"]
     shares["others"] = max(0.0, shares["machine"] - sum(shares[k] for k in (
-        "server", "worker", "postgres", "client")))
+        "server", "worker", "postgres", "client")))  # postgres_other included
     return shares
 
 
