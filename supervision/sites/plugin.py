@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.models import Role
 
+from . import tasks  # noqa: F401  (registers the smart-site tasks with Celery: autodiscovery reads supervision.tasks)
+
 ROLE_PERMISSIONS = {
     Role.BUREAU_STAFF: ["supervision.view_device", "supervision.add_device", "supervision.change_device",
                         "supervision.view_rule", "supervision.change_rule", "supervision.view_alert",
