@@ -1,23 +1,24 @@
 #!/usr/bin/env bash
 # Issue #14's benchmark: smart-site ingestion through HTTP with every rule checked, on its own PostgreSQL database,
-# served as production serves it (uvicorn on portal.asgi — gunicorn sync workers on portal.wsgi when there is no
-# portal/asgi.py, or SITES_SERVER=gunicorn), with a Celery worker taking the alarms' notifications and hazards.
-# Measures sustained readings/s, request p50/p95, errors and stored = accepted; then, under the same load, the time
-# from a reading crossing an alarm level to the alert showing in Chromium on the live page; the portal's ping
-# beside the plain Django + DRF ceiling's; a cProfile of the endpoint. Writes the "Smart site (issue #14)" section
-# of bench/REPORT.md (the rest of the report is left as it is).
+# served as docker-compose.yml serves it — the ingestion endpoint (and the pages) on gunicorn sync workers
+# (portal.wsgi), the live pages' event streams on uvicorn (portal.asgi, the "live" service, CONN_MAX_AGE=0) — with a
+# Celery worker taking the alarms' notifications and hazards. Measures sustained readings/s, request p50/p95,
+# errors and stored = accepted; then, under the same load, the time from a reading crossing an alarm level to the
+# alert showing in Chromium on the live page; the portal's ping beside the plain Django + DRF ceiling's; a cProfile
+# of the endpoint. Writes the "Smart site (issue #14)" section of bench/REPORT.md (the rest is left as it is).
 #
 #   bash bench/sites.sh                         # keeps $DB when it exists (re-created when its readings are full)
 #   BENCH_KEEP_DB=0 bash bench/sites.sh         # a fresh database (migrate + seed_demo: about a minute more)
 #
-# Knobs: DB (sites_bench), BENCH_KEEP_DB (1), SITES (200 bench sites × 10 devices), SITES_SERVER (uvicorn |
-# gunicorn), SITES_WORKERS (4 server processes), SITES_CONNS (8 client connections), SITES_PER_REQUEST (2000
-# readings a request), SITES_WARMUP (5), SITES_DURATION (40 s measured), SITES_BROWSER_DURATION (70),
-# SITES_LATENCY_SAMPLES (10), SITES_CEILING=0 (no ping beside the ceiling), SITES_QUIET_WAIT (120 s at most waiting
-# for the CPUs to calm before a phase), SITES_DISTURBED (15: % of the machine other programs may take in phase 1
-# before it is measured again), BENCH_PORT (8765), CEILING_PORT (8801), BENCH_CACHE_URL
-# (redis://127.0.0.1:6379/4), SITES_BROKER_URL (redis://127.0.0.1:6379/5, flushed at the start). Raw results in
-# bench/out/sites/. Every process started here is stopped at the end, also on errors and Ctrl-C.
+# Knobs: DB (sites_bench), BENCH_KEEP_DB (1), SITES (200 bench sites × 10 devices), SITES_SERVER (gunicorn |
+# uvicorn: what serves the ingestion), SITES_WORKERS (4, as docker-compose's web), SITES_LIVE_WORKERS (2, as its
+# live service; 0: no uvicorn, the page's stream goes to the ingestion server), SITES_CONNS (8 client connections),
+# SITES_PER_REQUEST (2000 readings a request), SITES_WARMUP (5), SITES_DURATION (40 s measured),
+# SITES_BROWSER_DURATION (70), SITES_LATENCY_SAMPLES (10), SITES_CEILING=0 (no ping beside the ceiling),
+# SITES_QUIET_WAIT (120 s at most waiting for the CPUs to calm before a phase), SITES_DISTURBED (15: % of the
+# machine other programs may take in phase 1 before it is measured again), BENCH_PORT (8765), CEILING_PORT (8801),
+# BENCH_CACHE_URL (redis://127.0.0.1:6379/4), SITES_BROKER_URL (redis://127.0.0.1:6379/5, flushed at the start).
+# Raw results in bench/out/sites/. Every process started here is stopped at the end, also on errors and Ctrl-C.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
@@ -28,8 +29,9 @@ export BENCH_CACHE_URL=${BENCH_CACHE_URL:-redis://127.0.0.1:6379/4}
 export CELERY_BROKER_URL=${SITES_BROKER_URL:-redis://127.0.0.1:6379/5}
 export CELERY_TASK_ALWAYS_EAGER=false  # as in production: the worker below runs the alarms' tasks
 source "$ROOT/bench/lib.sh"
-SERVER=${SITES_SERVER:-$([[ -f portal/asgi.py ]] && echo uvicorn || echo gunicorn)}
+SERVER=${SITES_SERVER:-gunicorn}
 WORKERS=${SITES_WORKERS:-4}
+LIVE_WORKERS=${SITES_LIVE_WORKERS:-$([[ -f portal/asgi.py ]] && echo 2 || echo 0)}
 CONNS=${SITES_CONNS:-8}
 WARMUP=${SITES_WARMUP:-5}
 DURATION=${SITES_DURATION:-40}
@@ -42,15 +44,17 @@ mkdir -p "$OUT/var"
 rm -f "$OUT"/{ingest,browser,latency,ping,counts,profile_run}.json "$OUT"/ingest_disturbed_*.json "$OUT"/celery1.{log,out}
 started=$(date +%s)
 SERVER_PID=""
+LIVE_PID=""
 CEILING_PID=""
 stop_everything() {
   bench_stop_all
   local pid
-  for pid in $SERVER_PID $CEILING_PID; do
+  for pid in $SERVER_PID $LIVE_PID $CEILING_PID; do
     kill -TERM "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
   SERVER_PID=""
+  LIVE_PID=""
   CEILING_PID=""
 }
 trap stop_everything EXIT INT TERM
@@ -92,29 +96,51 @@ fi
 psql_ -d "$DB" -c "ANALYZE"
 "$PY" bench/sites_bench.py count --out "$OUT" --label before
 
+# start_uvicorn PORT WORKERS LOG: portal.asgi as docker-compose's live service runs it; sets UVICORN_PID.
+# CONN_MAX_AGE=0: under ASGI Django runs each request's view in a thread of its own, so a persistent connection is
+# never reused and stays open after its thread is gone (production's CONN_MAX_AGE=60: 97 idle connections after
+# 15 s of pings on 2 workers, then "too many clients already"); each request opens and closes its own.
+start_uvicorn() {
+  CONN_MAX_AGE=0 "$ROOT/.venv/bin/uvicorn" portal.asgi:application --host 127.0.0.1 --port "$1" --workers "$2" \
+    --lifespan off --loop uvloop --http httptools --no-access-log --log-level warning --timeout-keep-alive 30 \
+    > "$3" 2>&1 &
+  UVICORN_PID=$!
+}
+wait_for() {  # wait_for PORT PID LOG
+  for _ in $(seq 1 600); do
+    [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/accounts/login/" || true) == 200 ]] && return 0
+    kill -0 "$2" 2>/dev/null || { echo "the server died, see $3" >&2; exit 1; }
+    sleep 0.2
+  done
+  echo "no answer on port $1, see $3" >&2
+  exit 1
+}
+UVICORN_VERSION=$("$PY" -c 'import uvicorn; print(uvicorn.__version__)' 2>/dev/null || echo "?")
 PORT=$(bench_free_port "${BENCH_PORT:-8765}")
 if [[ $SERVER == uvicorn ]]; then
-  step "uvicorn portal.asgi on 127.0.0.1:$PORT ($WORKERS worker processes)"
-  # CONN_MAX_AGE=0: under ASGI Django runs each request's view in a thread of its own, so a persistent connection
-  # is never reused and stays open after its thread is gone (76 idle connections after 15 s of pings, then
-  # "too many clients"); each request opens and closes its connection instead.
-  CONN_MAX_AGE=0 "$ROOT/.venv/bin/uvicorn" portal.asgi:application --host 127.0.0.1 --port "$PORT" --workers "$WORKERS" \
-    --lifespan off --loop uvloop --http httptools --no-access-log --log-level warning --timeout-keep-alive 30 \
-    > "$OUT/server.log" 2>&1 &
-  SERVER_PID=$!
-  SERVER_DESC="uvicorn $("$PY" -c 'import uvicorn; print(uvicorn.__version__)') on \`portal.asgi\` as the Dockerfile runs it, $WORKERS worker processes (uvloop, httptools), CONN_MAX_AGE=0"
+  step "ingestion: uvicorn portal.asgi on 127.0.0.1:$PORT ($WORKERS worker processes)"
+  start_uvicorn "$PORT" "$WORKERS" "$OUT/server.log"
+  SERVER_PID=$UVICORN_PID
+  SERVER_DESC="uvicorn $UVICORN_VERSION on \`portal.asgi\`, $WORKERS worker processes (uvloop, httptools), CONN_MAX_AGE=0"
 else
-  step "gunicorn portal.wsgi on 127.0.0.1:$PORT ($WORKERS sync workers)"
+  step "ingestion: gunicorn portal.wsgi on 127.0.0.1:$PORT ($WORKERS sync workers)"
   bench_start_gunicorn "$PORT" "$WORKERS" "$OUT/server.log"
   SERVER_PID=$GUNICORN_PID
   GUNICORN_PID=""
-  SERVER_DESC="gunicorn $("$PY" -c 'import gunicorn; print(gunicorn.__version__)') on \`portal.wsgi\`, $WORKERS sync workers"
+  SERVER_DESC="gunicorn $("$PY" -c 'import gunicorn; print(gunicorn.__version__)') on \`portal.wsgi\` as docker-compose's web service runs it, $WORKERS sync workers"
 fi
-for _ in $(seq 1 600); do
-  [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/accounts/login/" || true) == 200 ]] && break
-  kill -0 "$SERVER_PID" 2>/dev/null || { echo "the server died, see $OUT/server.log" >&2; exit 1; }
-  sleep 0.2
-done
+wait_for "$PORT" "$SERVER_PID" "$OUT/server.log"
+BASE=http://127.0.0.1:$PORT
+LIVE_BASE=$BASE
+if [[ $LIVE_WORKERS -gt 0 && $SERVER != uvicorn ]]; then
+  LPORT=$(bench_free_port $((PORT + 1)))
+  step "live pages: uvicorn portal.asgi on 127.0.0.1:$LPORT ($LIVE_WORKERS worker processes)"
+  start_uvicorn "$LPORT" "$LIVE_WORKERS" "$OUT/live.log"
+  LIVE_PID=$UVICORN_PID
+  wait_for "$LPORT" "$LIVE_PID" "$OUT/live.log"
+  LIVE_BASE=http://127.0.0.1:$LPORT
+  SERVER_DESC+="; the live page and its event stream on uvicorn $UVICORN_VERSION (\`portal.asgi\`, $LIVE_WORKERS worker processes, CONN_MAX_AGE=0) as docker-compose's live service (the browser opens the page there: cookies do not care for the port, so no proxy is needed)"
+fi
 # One worker as lib.sh starts them, told to import the smart site's tasks (-I): supervision/sites/plugin.py does not
 # import them (the tendering part's plugin does), so autodiscovery alone leaves them unregistered in a worker.
 LOG_LEVEL=INFO "$ROOT/.venv/bin/celery" -A portal worker --pool solo -n "sites1@%h" -Q default,reports -l INFO \
@@ -125,7 +151,6 @@ for _ in $(seq 1 600); do
   kill -0 "${CELERY_PIDS[0]}" 2>/dev/null || { echo "the Celery worker died, see $OUT/celery1.*" >&2; exit 1; }
   sleep 0.2
 done
-BASE=http://127.0.0.1:$PORT
 
 "$PY" - "$OUT/env.json" <<PYEOF
 import json, sys
@@ -156,6 +181,7 @@ if [[ "${SITES_CEILING:-1}" != 0 ]]; then
     sleep 0.2
   done
   PING_ARGS=(--portal "$SERVER=$BASE")
+  [[ $LIVE_BASE != "$BASE" ]] && PING_ARGS+=(--portal "uvicorn=$LIVE_BASE")
   if [[ $SERVER == uvicorn ]]; then  # the ceiling runs on gunicorn: the portal there too, for a like-for-like ratio
     GPORT=$(bench_free_port $((CPORT + 1)))
     bench_start_gunicorn "$GPORT" "$WORKERS" "$OUT/gunicorn-ping.log"
@@ -170,7 +196,7 @@ if [[ "${SITES_CEILING:-1}" != 0 ]]; then
   CEILING_PID=""
 fi
 
-PIDS="--pids $SERVER_PID --worker-pids ${CELERY_PIDS[0]}"
+PIDS="--pids $SERVER_PID${LIVE_PID:+,$LIVE_PID} --worker-pids ${CELERY_PIDS[0]}"
 step "phase 1: ingestion ($CONNS connections, ${WARMUP} s warm-up + ${DURATION} s)"
 # A run in which other programs took more than SITES_DISTURBED % of the machine is repeated (twice at most), as
 # run.sh does; the disturbed attempts stay in the report's count of what was stored.
@@ -190,7 +216,8 @@ step "phase 2: the same load, and Chromium on the live page timing an alert"
 "$PY" bench/sites_bench.py drive --out "$OUT" --base "$BASE" --phase browser --conns "$CONNS" --warmup "$WARMUP" \
   --duration "$BROWSER_DURATION" $PIDS --db "$DB" &
 DRIVE_PID=$!
-"$PY" bench/sites_bench.py latency --out "$OUT" --base "$BASE" --samples "${SITES_LATENCY_SAMPLES:-10}" \
+"$PY" bench/sites_bench.py latency --out "$OUT" --base "$BASE" --page-base "$LIVE_BASE" \
+  --samples "${SITES_LATENCY_SAMPLES:-10}" \
   --after "$WARMUP" || echo "WARNING: the latency measurement failed"
 wait "$DRIVE_PID"
 

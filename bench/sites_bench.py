@@ -433,8 +433,9 @@ def latency(args) -> None:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium"),
                                          headless=True, args=args_)
-            context = browser.new_context(base_url=args.base, locale="zh-CN", timezone_id="Asia/Shanghai")
-            context.add_cookies([{"name": "sessionid", "value": info["session"], "url": args.base}])
+            page_base = args.page_base or args.base  # the live service; the gateway posts to the ingestion one
+            context = browser.new_context(base_url=page_base, locale="zh-CN", timezone_id="Asia/Shanghai")
+            context.add_cookies([{"name": "sessionid", "value": info["session"], "url": page_base}])
             page = context.new_page()
             page.goto(page_path, timeout=60_000)
             page.wait_for_selector("[data-site-live][data-stream=live]", timeout=60_000)
@@ -466,7 +467,7 @@ def _latency_stream(args, info, post_crossing, open_alert, clear):
     """Without the live page: a small SSE client on `supervision:project-site-stream`, timing the `alert` event."""
     from django.urls import reverse
 
-    parts = urllib.parse.urlsplit(args.base)
+    parts = urllib.parse.urlsplit(args.page_base or args.base)
     path = reverse("supervision:project-site-stream", args=[info["probe"]["project"]])
     samples, notes = [], []
     for _ in range(args.samples):
@@ -644,7 +645,7 @@ def report(args) -> None:
         "## Smart site (issue #14)", "",
         f"`bash bench/sites.sh` on {now:%Y-%m-%d %H:%M %Z} (whole run {args.elapsed} s), database `{env.get('db', '?')}` "
         f"(migrate + seed_demo, then {n_sites} bench sites × {len(SITE_KINDS)} devices bulk-created beside the demo's "
-        f"and every token issued anew — `bench/sites_bench.py setup`). Server: {env.get('server_desc', '?')}, "
+        f"and every token issued anew — `bench/sites_bench.py setup`). Ingestion: {env.get('server_desc', '?')}; "
         f"`portal.settings.bench` (production settings over loopback HTTP), PostgreSQL {env.get('pg', '?')} and "
         f"Redis on the same machine; {os.cpu_count()} CPUs ({env.get('cpu_model', '?')}) shared by server, database, "
         f"Celery worker, the load driver and (second phase) Chromium. {env.get('celery_desc', '')}",
@@ -754,16 +755,16 @@ def report(args) -> None:
                   + ", ".join(f"{p} {100 * s:.0f} %" for p, s in prof["packages"][:6]) + ". Most own time: "
                   + "; ".join(f"`{f}` {1000 * t / prof['requests']:.1f} ms/req" for f, t, _c, _p in prof["top"][:6])
                   + "."]
-    lines += ["", "Two settings of this run differ from what the repository would give by itself, and both are "
-              "fixes production needs too: (1) uvicorn runs with `CONN_MAX_AGE=0` — under ASGI Django runs each "
-              "request in a thread of its own, so a persistent connection (production's default keeps them 60 s) "
-              "is never reused and stays open after its thread has gone (69 idle connections after 10 s of pings "
-              "on 2 workers, then failed requests at PostgreSQL's connection limit); each request opens and closes "
-              "its connection instead, which is most of why the ping is slower under uvicorn than under gunicorn "
-              "above; (2) the Celery worker starts with `-I supervision.sites.tasks` — nothing imports that module "
-              "at a worker's start (autodiscovery reads `supervision.tasks`; the tendering part's plugin imports "
-              "its own), so without it the worker refuses `supervision.sites.alerts_raised` (and the sweep and "
-              "partition tasks) as unregistered."]
+    lines += ["", "One setting of this run differs from what the repository gives by itself, and production needs it "
+              "too: the Celery worker starts with `-I supervision.sites.tasks` — nothing imports that module at a "
+              "worker's start (autodiscovery reads `supervision.tasks`; the tendering part's plugin imports its "
+              "own), so without it the worker refuses `supervision.sites.alerts_raised` (and the sweep and "
+              "partition tasks) as unregistered. The uvicorn processes run with `CONN_MAX_AGE=0`, as "
+              "docker-compose's live service: under ASGI Django runs each request in a thread of its own, so a kept "
+              "connection is never reused and stays open after its thread has gone (with CONN_MAX_AGE=60, 15 s of "
+              "pings on 2 uvicorn workers left 97 idle connections and then failed a quarter of the requests with "
+              "PostgreSQL's \"sorry, too many clients already\"); a new connection for every request is also why "
+              "the portal's ping is slower on uvicorn than on gunicorn above."]
     section(Path(args.report), "sites", lines)
 
 
@@ -790,6 +791,7 @@ def main() -> None:
     s = sub.add_parser("latency")
     s.add_argument("--out", required=True)
     s.add_argument("--base", required=True)
+    s.add_argument("--page-base", default="", help="where the browser opens the live page (default: --base)")
     s.add_argument("--samples", type=int, default=10)
     s.add_argument("--after", type=float, default=8)
     s.add_argument("--gap", type=float, default=1.0)
