@@ -457,7 +457,8 @@ API: dict[str, Entry] = {
 
 
 # ------------------------------------------------------------------------------------------------- supervision
-# Each part of supervision/ keeps its rows beside its tests, in tests/supervision/matrix_<part>.py: PAGES and API
+# Each part of supervision/ (and the BIM part of projects/) keeps its rows beside its tests, in
+# tests/supervision/matrix_<part>.py (tests/projects/matrix_bim_*.py): PAGES and API
 # (rows as above, written with `from access_matrix_spec import E, L, …`) and WORLD, a function (both, users) →
 # {kind: {"own": obj, "other": obj}} adding its kinds to the fixture world; WORLD_GUARDS names, for a kind the
 # policy does not answer for itself, the attribute path to the object it does ("document": "target").
@@ -469,7 +470,8 @@ def _load_parts() -> None:
     import importlib.util
     from pathlib import Path
 
-    for path in sorted(Path(__file__).parent.glob("supervision/matrix_*.py")):
+    here = Path(__file__).parent
+    for path in sorted([*here.glob("supervision/matrix_*.py"), *here.glob("projects/matrix_*.py")]):
         loader = importlib.util.spec_from_file_location(f"access_matrix_{path.stem}", path)
         module = importlib.util.module_from_spec(loader)
         loader.loader.exec_module(module)

@@ -20,6 +20,12 @@ first of the portal's apps to be ready, after every model is loaded — and wire
 - `instruction_targets`: {"app_label.ModelName": holders(obj) -> portal.instructions.targets.Holders (or its dotted
   path)}: the app's models a leader may write an instruction (批示) on, and who holds one on each object
   (`portal.instructions`). A model declared twice is an `ImproperlyConfigured` at start-up.
+- `element_findings`: a function `findings(project, user) -> [ElementFinding]` (or its dotted path): what the
+  app recorded on elements of a project's BIM model (named by IFC GlobalId) that `user` may see — an inspection's
+  result — shown and coloured by the project's model viewer.
+- `upload_limits`: {regular expression of a request path: function giving the largest file in bytes (or its
+  dotted path)}: pages and API operations that take files larger than the portal's UPLOAD_MAX_BYTES (a BIM
+  model); a multipart body is refused 413 before it is read only above the limit of its path.
 - `urls`: (prefix, dotted path of a URLconf module) pairs of the app's pages, included by portal/urls.py under
   `prefix` (“projects/”); the module's `app_name` is the namespace its URL names are reversed in.
 - `demo`: a function `seed() -> {name: count}` (or its dotted path) that adds the app's demo data on top of the
@@ -68,6 +74,18 @@ class HomeCard:
     roles: tuple[str, ...] | None = None
 
 
+@dataclass(frozen=True)
+class ElementFinding:
+    """Something recorded on elements of a BIM model (see `element_findings`). `result` is "failed", "pending"
+    or "passed"; `label` says what it is ("Sample S-001 · C30 concrete · failed"); `url` its page."""
+
+    global_ids: tuple[str, ...]
+    result: str
+    label: str
+    url: str
+    date: datetime.date | None = None
+
+
 ApiRoutes = str | Callable[[Any], None] | Sequence[tuple[str, Any, str]]
 Counts = Mapping[str, Any]
 
@@ -86,6 +104,8 @@ class Plugin:
     post_migrate: Sequence[Callable[..., None]] = ()
     deadline_ladders: Sequence[Any] = ()
     instruction_targets: Mapping[str, str | Callable[[Any], Any]] = field(default_factory=dict)
+    element_findings: str | Callable[..., Sequence[ElementFinding]] | None = None
+    upload_limits: Mapping[str, str | Callable[[], int]] = field(default_factory=dict)
     urls: Sequence[tuple[str, str]] = ()
     demo: str | Callable[[], Counts | None] | None = None
     scale: str | Callable[[Any], None] | None = None
@@ -214,3 +234,18 @@ def home_cards(*, user: User, role: str | None, today: datetime.date) -> dict[st
         if contexts[card.context]:
             slots.setdefault(card.slot, []).append((card, contexts[card.context]))
     return slots
+
+
+def element_findings(*, project: Any, user: User) -> list[ElementFinding]:
+    """Every app's findings on elements of `project`'s BIM model that `user` may see."""
+    found: list[ElementFinding] = []
+    for plugin in _plugins.values():
+        if plugin.element_findings is not None:
+            found.extend(_function(plugin.element_findings)(project=project, user=user))
+    return found
+
+
+def upload_limits() -> list[tuple[str, Callable[[], int]]]:
+    """(path pattern, largest file function) of every path that takes larger files than the portal's limit."""
+    return [(pattern, _function(limit)) for plugin in _plugins.values()
+            for pattern, limit in plugin.upload_limits.items()]

@@ -2,6 +2,7 @@
 stage gates, feasibility review, risk register, schedule with responsibility matrix, monthly progress, and the
 cross-region work of a joint command."""
 
+from .bim import BimElement, BimLink, BimLinkKind, BimModel, BimModelState
 from .feasibility import (
     FeasibilityOpinion,
     FeasibilityReview,
@@ -56,7 +57,8 @@ from .schedule import (
 )
 
 __all__ = [
-    "OVERDUE_STAGES", "PROJECT_CODE_RE", "STAGE_ORDER", "STAGE_PHASE", "BaselineTask", "CommandRole", "FeasibilityOpinion",
+    "OVERDUE_STAGES", "PROJECT_CODE_RE", "STAGE_ORDER", "STAGE_PHASE", "BaselineTask", "BimElement", "BimLink",
+    "BimLinkKind", "BimModel", "BimModelState", "CommandRole", "FeasibilityOpinion",
     "FeasibilityReview", "GateCondition", "GateConfirmation", "GateRequirement", "JointCommand",
     "JointCommandMember", "LiaisonAssignment", "MonthlyProgress", "OpinionConclusion", "OpinionState", "ParticipantRole", "Phase",
     "Project", "ProjectDocument", "ProjectGroupObjectPermission", "ProjectLevel", "ProjectParticipant",
