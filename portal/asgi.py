@@ -21,13 +21,14 @@ django_application = get_asgi_application()
 BODY_METHODS = (b"POST", b"PUT", b"PATCH")
 
 
-def largest_body() -> int:
-    """The largest request body any page or API operation of the portal takes."""
+def largest_body(path: str | None = None) -> int:
+    """The largest request body any page or API operation of the portal takes — at `path`, when given: a path with
+    an upload limit of its own (a BIM model's upload, portal.core.plugins `upload_limits`) takes up to that."""
     from django.conf import settings
 
     from portal.core import uploads
 
-    return max(uploads.max_request_bytes(), getattr(settings, "SITE_INGEST_MAX_BYTES", 0),
+    return max(uploads.max_request_bytes(path), getattr(settings, "SITE_INGEST_MAX_BYTES", 0),
                settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0)
 
 
@@ -40,7 +41,7 @@ def _unread(scope) -> bool:
     if length is None:
         return b"transfer-encoding" in headers  # chunked: WSGI reads none of it either
     try:
-        return int(length) > largest_body()
+        return int(length) > largest_body(scope.get("path") or None)
     except ValueError:
         return False  # Django answers a malformed length itself
 

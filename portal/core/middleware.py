@@ -91,8 +91,8 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
 
 class RequestSizeLimitMiddleware:
     """Refuses an upload larger than any the portal accepts with 413 before its body is read: a multipart POST
-    whose Content-Length is above `uploads.max_request_bytes()` (the largest file plus the form around it) is
-    answered at once, in JSON under /api/ and as a page elsewhere. A body sent without Content-Length (chunked)
+    whose Content-Length is above `uploads.max_request_bytes(path)` (the largest file plus the form around it; on
+    a path with a limit of its own, e.g. a BIM model's upload, that limit) is answered at once, in JSON under /api/ and as a page elsewhere. A body sent without Content-Length (chunked)
     is not read at all by Django under WSGI (its stream is limited to the declared length, 0), so it cannot
     grow past the limit either. Sits in MIDDLEWARE before anything that reads request.POST (CSRF does).
 
@@ -108,7 +108,7 @@ class RequestSizeLimitMiddleware:
                 length = int(request.META.get("CONTENT_LENGTH") or 0)
             except ValueError:
                 length = 0
-            limit = uploads.max_request_bytes()
+            limit = uploads.max_request_bytes(request.path_info)
             if length > limit:
                 return self._too_large(request, length, limit - uploads.MULTIPART_OVERHEAD_BYTES)
             uploads.keep_raw_file_names(request)

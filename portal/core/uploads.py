@@ -5,11 +5,13 @@ Files are stored under MEDIA_ROOT (outside the web root) with a generated name, 
 permission-checked view (`file_response`).
 
 A request whose body is larger than any upload could be is answered 413 before it is read
-(portal.core.middleware.RequestSizeLimitMiddleware, with `max_request_bytes`). Browsers' and clients' path-like file
+(portal.core.middleware.RequestSizeLimitMiddleware, with `max_request_bytes`); the paths an app declared a limit
+of their own for (plugins' `upload_limits`: a BIM model's upload) are held to that limit instead. Browsers' and clients' path-like file
 names ("../../x.pdf") are kept as sent (`raw_name_of`) by the parsers below, so they are refused, not quietly cut."""
 
 import hashlib
 import html
+import re
 import uuid
 import zipfile
 from dataclasses import dataclass
@@ -65,9 +67,26 @@ def max_upload_bytes() -> int:
     return getattr(settings, "UPLOAD_MAX_BYTES", DEFAULT_MAX_UPLOAD_BYTES)
 
 
-def max_request_bytes() -> int:
+def path_upload_limit(path: str | None) -> int | None:
+    """The largest file the page or API operation at `path` takes when an app declared a limit of its own for it
+    (portal.core.plugins `upload_limits`, e.g. a BIM model's upload), else None."""
+    if not path:
+        return None
+    from . import plugins  # the declarations are read once the apps are loaded
+
+    for pattern, limit in plugins.upload_limits():
+        if re.match(pattern, path):
+            return limit()
+    return None
+
+
+def max_request_bytes(path: str | None = None) -> int:
     """The largest multipart body worth reading: the largest file any upload accepts (the portal's limit or the
-    approvals' own) plus the form around it. A larger body is refused 413 before it is read."""
+    approvals' own) plus the form around it — or, on a path with a limit of its own (`path_upload_limit`), that
+    limit plus the form. A larger body is refused 413 before it is read."""
+    own = path_upload_limit(path)
+    if own is not None:
+        return own + MULTIPART_OVERHEAD_BYTES
     largest = max(max_upload_bytes(), getattr(settings, "APPROVALS_MAX_UPLOAD_BYTES", None) or 0)
     return largest + MULTIPART_OVERHEAD_BYTES
 

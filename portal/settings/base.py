@@ -157,6 +157,14 @@ PORTAL_PROXY_COUNT = env.int("PORTAL_PROXY_COUNT", default=0)
 # The largest uploaded file (portal.core.uploads); a multipart body above it (plus 1 MB of form) is refused 413
 # before it is read (portal.core.middleware.RequestSizeLimitMiddleware).
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+# BIM models (projects.bim): the largest IFC model accepted (its upload paths take bodies this large; every other
+# path keeps UPLOAD_MAX_BYTES); a reading whose reader gave no sign of life for BIM_READ_STALE_SECONDS is failed
+# (retryable) by the periodic sweep; one running past BIM_READ_TIMEOUT_SECONDS is stopped.
+BIM_MAX_UPLOAD_BYTES = env.int("BIM_MAX_UPLOAD_BYTES", default=500 * 1024 * 1024)
+BIM_READ_STALE_SECONDS = env.int("BIM_READ_STALE_SECONDS", default=900)
+BIM_READ_TIMEOUT_SECONDS = env.int("BIM_READ_TIMEOUT_SECONDS", default=2 * 60 * 60)
+BIM_READ_HEARTBEAT_SECONDS = env.int("BIM_READ_HEARTBEAT_SECONDS", default=10)
+BIM_GLB_BATCH_VERTICES = env.int("BIM_GLB_BATCH_VERTICES", default=1_000_000)  # vertices per mesh of the GLB
 
 # Headers on every response. Content-Security-Policy (django-csp): scripts, styles, fonts and data only from the
 # portal itself (no inline script, no eval, no CDN); style *attributes* are allowed (style-src-attr) for the
@@ -262,6 +270,7 @@ SPECTACULAR_SETTINGS = {
         "DangerousWorkKindEnum": "supervision.models.DangerousWorkKind",
         "SafetyRoleEnum": "supervision.models.SafetyRole",
         "TrainingKindEnum": "supervision.models.TrainingKind",
+        "BimLinkKindEnum": "projects.models.BimLinkKind",
     },
     # Every operation also declares the error answers it can give, with their one body (portal.core.apis).
     "POSTPROCESSING_HOOKS": [
