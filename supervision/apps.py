@@ -18,7 +18,7 @@ class SupervisionConfig(AppConfig):
 
     def portal_plugin(self):
         """The declaration of every part, merged: each part's `plugin` module may name ROLE_PERMISSIONS,
-        PERIODIC_TASKS, AUDIT_LABELS, LADDERS, HOME_CARDS and INSTRUCTION_TARGETS."""
+        PERIODIC_TASKS, AUDIT_LABELS, LADDERS, HOME_CARDS, INSTRUCTION_TARGETS and ELEMENT_FINDINGS (one part)."""
         from portal.core.plugins import Plugin
 
         role_permissions: dict[str, list[str]] = {}
@@ -27,6 +27,7 @@ class SupervisionConfig(AppConfig):
         ladders: list[str] = []
         cards: list = []
         targets: dict = {}
+        findings = None
         for part in PARTS:
             try:
                 declared = import_module(f"supervision.{part}.plugin")
@@ -41,6 +42,7 @@ class SupervisionConfig(AppConfig):
             ladders.extend(getattr(declared, "LADDERS", ()))
             cards.extend(getattr(declared, "HOME_CARDS", ()))
             targets.update(getattr(declared, "INSTRUCTION_TARGETS", {}))
+            findings = getattr(declared, "ELEMENT_FINDINGS", findings)
         return Plugin(
             policies=[f"supervision.{part}.permissions" for part in PARTS],
             role_permissions=role_permissions,
@@ -49,6 +51,7 @@ class SupervisionConfig(AppConfig):
             api_routes=_api_routes,
             deadline_ladders=ladders,
             instruction_targets=targets,
+            element_findings=findings,
             home_cards=cards,
             urls=[("supervision/", "supervision.urls")],
             demo="supervision.demo.seed",

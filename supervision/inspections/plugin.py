@@ -24,3 +24,6 @@ LADDERS = ("supervision.inspections.deadlines.RECTIFICATION_LADDER",)
 
 HOME_CARDS = (HomeCard("supervision-inspections", "supervision/inspections/home/_card.html", home.home_context,
                        order=45, roles=(Role.INSPECTOR, Role.CONTRACTOR)),)
+
+# The samples that name model elements colour them in the project's BIM viewer (failed, pending, passed).
+ELEMENT_FINDINGS = "supervision.inspections.selectors.element_findings"

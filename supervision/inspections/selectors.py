@@ -4,11 +4,13 @@ funding's payment gate)."""
 
 import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from portal.accounts.models import Organization, OrganizationKind, User
 from portal.core import policy, workdays
 from portal.core.deadlines import AMBER_WORKDAYS
+from portal.core.plugins import ElementFinding
 
 from ..models import InspectionPlan, MaterialDelivery, Rectification, RectificationState, Sample, SampleState
 
@@ -40,6 +42,36 @@ def rectifications_due(*, project_id: int, on: datetime.date) -> QuerySet[Rectif
 def key_processes_clear(*, project_id: int) -> bool:
     """No failed key-process test of the project awaits its rectification (funding's payment gate)."""
     return not open_rectifications(project_id=project_id).exists()
+
+
+FINDING_RESULTS = {SampleState.FAILED: "failed", SampleState.PASSED: "passed"}  # taken, assigned: "pending"
+
+
+def element_findings(*, project, user: User) -> list[ElementFinding]:
+    """The samples of the project's inspection plans that `user` may see and that name the model elements they
+    were taken from (IFC GlobalIds): each a finding of the project's BIM model — failed, passed, or pending while
+    it waits for its result (declared in this part's plugin; `portal.core.plugins.element_findings`). A failed
+    sample whose re-inspection passed counts as passed: the elements were put right. One query."""
+    retest_passed = Sample.objects.filter(retest_of=OuterRef("pk"), state=SampleState.PASSED, voided_at__isnull=True)
+    samples = (policy.visible(user, Sample.objects.filter(voided_at__isnull=True))
+               .filter(plan__project=project, plan__voided_at__isnull=True).exclude(elements="")
+               .only("pk", "number", "location", "elements", "state", "taken_on", "tested_on")
+               .annotate(retest_passed=Exists(retest_passed))
+               .order_by("-taken_on", "-id"))
+    found = []
+    for sample in samples:
+        global_ids = tuple(dict.fromkeys(g.strip() for g in sample.elements.replace(";", ",").split(",") if g.strip()))
+        if not global_ids:
+            continue
+        label = _("Sample %(number)s · %(location)s · %(state)s") % {
+            "number": sample.number, "location": sample.location, "state": sample.get_state_display()}
+        result = FINDING_RESULTS.get(sample.state, "pending")
+        if result == "failed" and sample.retest_passed:
+            result, label = "passed", _("%(label)s; re-inspection passed") % {"label": label}
+        found.append(ElementFinding(global_ids=global_ids, result=result,
+                                    label=label, url=sample.get_absolute_url(),
+                                    date=sample.tested_on or sample.taken_on))
+    return found
 
 
 def rate(passed: int, tested: int) -> int | None:
