@@ -3,7 +3,7 @@ from importlib import import_module
 from django.apps import AppConfig
 
 # The parts of a project's lifecycle, each a package of projects/ with its pages, API, access rules and demo.
-PARTS = ("gates", "feasibility", "risks", "schedule", "progress", "regions", "gis")
+PARTS = ("gates", "feasibility", "risks", "schedule", "progress", "regions", "gis", "bim")
 
 
 class ProjectsConfig(AppConfig):
@@ -38,9 +38,12 @@ class ProjectsConfig(AppConfig):
                 # Daily, but each owner hears once a month (due by the 10th) and once more if late: keyed notices.
                 "monthly progress reminders": {"task": "projects.progress.remind_unreported", "every": 24 * 60 * 60,
                                                "label": _("Reminders of unreported monthly progress")},
+                # A model whose reader stopped giving signs of life (the worker died) is failed, to be retried.
+                "bim stale readings": {"task": "projects.bim.sweep_stale_readings", "every": 5 * 60,
+                                       "label": _("Models whose reading stopped")},
             },
             audit_labels={"gate_documents": _("Documents"), "gate_confirmations": _("Gate confirmations"),
-                          "members": _("Members")},
+                          "members": _("Members"), "bim_models": _("BIM models"), "bim_links": _("Model links")},
             api_routes=_api_routes,
             home_cards=[
                 HomeCard("projects.figures", "projects/home/_figures.html", home.home_context, order=10),
@@ -53,6 +56,10 @@ class ProjectsConfig(AppConfig):
             # The default stage-gate checklist after every migrate: a production install has it without the demo.
             post_migrate=[seed_after_migrate],
             instruction_targets={"projects.Project": "projects.instructions.project_holders"},
+            # An IFC model may be far larger than a document: its upload page and API operation take up to
+            # BIM_MAX_UPLOAD_BYTES (the body of any other path is refused above the portal's limit).
+            upload_limits={r"^/projects/\d+/bim/upload/$": "projects.bim.ifcfile.max_model_bytes",
+                           r"^/api/v1/projects/\d+/bim-models/$": "projects.bim.ifcfile.max_model_bytes"},
             urls=[("projects/", "projects.urls")],
             demo="projects.demo.seed",
             scale="projects.scale.seed",

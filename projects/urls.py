@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .bim import urls as bim
 from .feasibility import urls as feasibility
 from .gates import urls as gates
 from .gis import urls as gis
@@ -22,5 +23,5 @@ urlpatterns = [
     path("participants/<int:pk>/remove/", views.participant_remove, name="participant-remove"),
     path("<int:pk>/liaison/", views.liaison_assign, name="liaison"),
     *gates.urlpatterns, *feasibility.urlpatterns, *risks.urlpatterns, *schedule.urlpatterns,
-    *progress.urlpatterns, *regions.urlpatterns, *gis.urlpatterns,
+    *progress.urlpatterns, *regions.urlpatterns, *gis.urlpatterns, *bim.urlpatterns,
 ]

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from portal.accounts.models import Organization, OrganizationKind, User
 from portal.core.services import today
+from projects.bim import selectors as bim_selectors
 from projects.models import Project
 
 from ..models import InspectionPlan, KeyProcess, Qualification, QualificationGrade, QualificationKind, Sample
@@ -19,6 +20,7 @@ from . import services
 
 HANGWEN = "杭温高速铁路义乌至温州段"
 OTHER = "环湖大堤（浙江段）后续工程"
+AIRPORT = "衢州机场迁建工程"
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
@@ -56,8 +58,9 @@ def _result(actor: User, sample: Sample, *, passed: bool, value: str, conclusion
         values={"实测值": value}, conclusion=conclusion)
 
 
-def _sample(actor: User, plan: InspectionPlan, location: str, days_ago: int, witness: str = "", delivery=None):
-    return services.sample_take(actor=actor, plan=plan, location=location,
+def _sample(actor: User, plan: InspectionPlan, location: str, days_ago: int, witness: str = "", delivery=None,
+            elements: tuple[str, ...] = ()):
+    return services.sample_take(actor=actor, plan=plan, location=location, elements=",".join(elements),
                                 taken_on=today() - datetime.timedelta(days=days_ago), witnessed=bool(witness),
                                 witness_name=witness, delivery=delivery)
 
@@ -126,4 +129,31 @@ def seed() -> dict:
     _result(admin, Sample.objects.get(pk=d1.pk), passed=True, value="压实度 96.1%", days_ago=3)
     _result(admin, Sample.objects.get(pk=d2.pk), passed=False, value="压实度 91.3%", days_ago=2,
             conclusion="压实度91.3%，低于设计要求94%：翻松重新碾压。")
+    _airport_columns(staff, inspector, to_hengzheng)
     return {"inspection_samples": Sample.objects.count(), "inspection_plans": InspectionPlan.objects.count()}
+
+
+def _airport_columns(staff: User, inspector: User, rng) -> None:
+    """衢州机场: concrete samples of the terminal's columns, each naming the columns of its BIM model it was taken
+    from (Sample.elements), so the model viewer colours them passed, failed and waiting. Nothing when the airport
+    has no read model (the projects demo makes one)."""
+    airport = Project.objects.filter(name=AIRPORT).first()
+    model = bim_selectors.current_model(airport) if airport else None
+    contractors = services.project_contractors(airport) if airport else []
+    if model is None or not contractors:
+        return
+    by_storey = [list(bim_selectors.elements(model, ifc_class="IfcColumn", storey=storey["global_id"])
+                      .values_list("global_id", flat=True)[:2]) for storey in bim_selectors.storeys(model)[:3]]
+    if len(by_storey) < 3 or not all(by_storey):
+        return
+    plan = services.plan_create(actor=staff, project=airport, contractor=contractors[0],
+                                process=KeyProcess.CONCRETE_STRENGTH, title="航站楼框架柱C40混凝土强度检测",
+                                required_samples=6, standard="GB/T 50107-2010")
+    passed = _sample(staff, plan, "航站楼1层 框架柱", 12, "冯建明", elements=tuple(by_storey[0]))
+    failed = _sample(staff, plan, "航站楼2层 框架柱", 8, "冯建明", elements=tuple(by_storey[1]))
+    waiting = _sample(staff, plan, "航站楼3层 框架柱", 2, "", elements=tuple(by_storey[2]))
+    for sample in (passed, failed, waiting):
+        services.sample_assign(actor=staff, sample=sample, rng=rng)
+    _result(inspector, Sample.objects.get(pk=passed.pk), passed=True, value="46.3 MPa", days_ago=5)
+    _result(inspector, Sample.objects.get(pk=failed.pk), passed=False, value="33.8 MPa", days_ago=2,
+            conclusion="28天标养试件抗压强度33.8MPa，低于设计强度C40，判定不合格：钻芯复核。")
