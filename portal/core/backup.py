@@ -83,10 +83,11 @@ def _file_fields(model: type[models.Model]) -> list[models.FileField]:
     return [f for f in model._meta.concrete_fields if isinstance(f, models.FileField)]
 
 
-def _checksum_field(model: type[models.Model]) -> str | None:
-    """A document model keeps the SHA-256 of its file in a field named `sha256` (approvals, project documents)."""
+def _checksum_field(model: type[models.Model], file_field: models.FileField) -> str | None:
+    """A document model keeps the SHA-256 of its `file` in a field named `sha256` (approvals, project documents, BIM
+    models); its other files (a BIM model's GLB) are checked against the archive's own manifest only."""
     names = {f.name for f in model._meta.concrete_fields}
-    return "sha256" if "sha256" in names else None
+    return "sha256" if "sha256" in names and file_field.name == "file" else None
 
 
 def inventory(using: str = "default") -> dict[str, Any]:
@@ -107,8 +108,8 @@ def inventory(using: str = "default") -> dict[str, Any]:
             "rows": rows,
             "pk_sha256": digest.hexdigest(),
         }
-        checksum = _checksum_field(model)
         for file_field in _file_fields(model):
+            checksum = _checksum_field(model, file_field)
             columns = [file_field.attname] + ([checksum] if checksum else [])
             named = model._base_manager.using(using).exclude(**{file_field.attname: ""}).values_list(*columns)
             for row in named.iterator(5000):
