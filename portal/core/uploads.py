@@ -117,58 +117,75 @@ class CheckedUpload:
     content: UploadedFile
 
 
-def _refuse(message: str) -> ApplicationError:
+def refuse(message: str) -> ApplicationError:
+    """The error of a refused upload: `message` on the field "file"."""
     return ApplicationError(message, {"file": [message]})
+
+
+def plain_name(upload: UploadedFile | None) -> tuple[str, str]:
+    """(name, lower-case extension) of an upload whose name is a plain file name of 1–150 characters, or the
+    ApplicationError naming the field "file"."""
+    if upload is None:
+        raise refuse(_("Choose a file to upload."))
+    raw_name = raw_name_of(upload)
+    if any(c in raw_name for c in ("/", "\\", "\x00")) or raw_name in (".", "..") or raw_name.startswith("."):
+        raise refuse(_("The file name must be a plain name, without folders."))
+    name = PurePosixPath(raw_name).name.strip()
+    if not name or len(name) > 150:
+        raise refuse(_("The file name must be between 1 and 150 characters."))
+    return name, PurePosixPath(name).suffix.lower()
+
+
+def check_size(upload: UploadedFile, limit: int) -> None:
+    """Refuses an empty upload and one larger than `limit` bytes (ApplicationError on the field "file")."""
+    if not upload.size:
+        raise refuse(_("The file is empty."))
+    if upload.size > limit:
+        raise refuse(_("The file is %(size)s MB; at most %(limit)s MB is accepted.") % {
+            "size": f"{upload.size / 1048576:.1f}", "limit": f"{limit / 1048576:g}"})
+
+
+def sha256_of(upload: UploadedFile) -> str:
+    """The SHA-256 of the whole upload, read in chunks; the upload is left at its start."""
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
 
 
 def validate_upload(upload: UploadedFile | None, *, max_bytes: int | None = None) -> CheckedUpload:
     """The checked upload, or ApplicationError naming the field "file". `max_bytes` overrides the default
     limit (an app with its own setting)."""
-    if upload is None:
-        raise _refuse(_("Choose a file to upload."))
-    raw_name = raw_name_of(upload)
-    if any(c in raw_name for c in ("/", "\\", "\x00")) or raw_name in (".", "..") or raw_name.startswith("."):
-        raise _refuse(_("The file name must be a plain name, without folders."))
-    name = PurePosixPath(raw_name).name.strip()
-    if not name or len(name) > 150:
-        raise _refuse(_("The file name must be between 1 and 150 characters."))
-    extension = PurePosixPath(name).suffix.lower()
+    name, extension = plain_name(upload)
+    assert upload is not None  # plain_name refused a missing one
     if extension not in ALLOWED_TYPES:
-        raise _refuse(_("Files of type “%(ext)s” are not accepted. Accepted: %(allowed)s.") % {
+        raise refuse(_("Files of type “%(ext)s” are not accepted. Accepted: %(allowed)s.") % {
             "ext": extension or _("no extension"), "allowed": " ".join(sorted(ALLOWED_TYPES))})
-    if upload.size == 0:
-        raise _refuse(_("The file is empty."))
-    limit = max_bytes if max_bytes is not None else max_upload_bytes()
-    if upload.size > limit:
-        raise _refuse(_("The file is %(size)s MB; at most %(limit)s MB is accepted.") % {
-            "size": f"{upload.size / 1048576:.1f}", "limit": f"{limit / 1048576:g}"})
+    check_size(upload, max_bytes if max_bytes is not None else max_upload_bytes())
     content_type, signatures = ALLOWED_TYPES[extension]
     upload.seek(0)
     head = upload.read(SNIFF_BYTES)
     if is_program(head):
-        raise _refuse(_("The file is a program or a script; only documents and images are accepted."))
+        raise refuse(_("The file is a program or a script; only documents and images are accepted."))
     mismatch = _("The content of the file is not a %(ext)s file.") % {"ext": extension}
     if not any(head.startswith(sig) for sig in signatures):
-        raise _refuse(mismatch)
+        raise refuse(mismatch)
     kind = filetype.guess(head)
     if kind is not None and kind.extension not in SNIFFED_AS[extension]:
-        raise _refuse(mismatch)
+        raise refuse(mismatch)
     if extension in ZIP_MAIN_PART:
         upload.seek(0)
         try:
             with zipfile.ZipFile(upload) as archive:
                 names = set(archive.namelist())
         except zipfile.BadZipFile:
-            raise _refuse(mismatch) from None
+            raise refuse(mismatch) from None
         if ZIP_MAIN_PART[extension] not in names or (extension != ".ofd" and "[Content_Types].xml" not in names):
-            raise _refuse(mismatch)
-    digest = hashlib.sha256()
-    upload.seek(0)
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
+            raise refuse(mismatch)
     return CheckedUpload(name=name, extension=extension, content_type=content_type, size=upload.size,
-                         sha256=digest.hexdigest(), content=upload)
+                         sha256=sha256_of(upload), content=upload)
 
 
 def storage_name(owner_id: int, checked: CheckedUpload) -> str:

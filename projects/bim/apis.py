@@ -13,6 +13,7 @@ selectors as the pages and the viewer:
 import datetime
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import parsers, serializers, status, viewsets
@@ -120,7 +121,7 @@ def _date_param(request) -> datetime.date:
     try:
         return datetime.date.fromisoformat(raw)
     except ValueError:
-        raise serializers.ValidationError({"date": ["Use a date as YYYY-MM-DD."]}) from None
+        raise serializers.ValidationError({"date": [_("Use a date as YYYY-MM-DD.")]}) from None
 
 
 class LinkTaskOutput(serializers.Serializer):
@@ -151,13 +152,6 @@ STATUS_CHOICES = [*selectors.STATUSES, selectors.UNLINKED]
 RESULT_CHOICES = [selectors.FAILED, selectors.PENDING, selectors.PASSED]
 
 
-class FindingOutput(serializers.Serializer):
-    result = serializers.ChoiceField(choices=RESULT_CHOICES)
-    label = serializers.CharField()
-    url = serializers.CharField()
-    date = serializers.DateField(allow_null=True)
-    global_ids = serializers.ListField(child=serializers.CharField())
-    elements = serializers.ListField(child=serializers.IntegerField())
 
 
 class ElementLinkTaskOutput(serializers.Serializer):
@@ -180,6 +174,11 @@ class ElementFindingOutput(serializers.Serializer):
     label = serializers.CharField()
     url = serializers.CharField()
     date = serializers.DateField(allow_null=True)
+
+
+class FindingOutput(ElementFindingOutput):
+    global_ids = serializers.ListField(child=serializers.CharField())
+    elements = serializers.ListField(child=serializers.IntegerField())
 
 
 class StoreyOutput(serializers.Serializer):

@@ -10,19 +10,16 @@ Oversized bodies on the BIM upload paths are refused 413 before they are read (t
 
 from __future__ import annotations
 
-import hashlib
 import re
 import zipfile
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import IO
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
-from portal.core.errors import ApplicationError
-from portal.core.uploads import raw_name_of
+from portal.core.uploads import check_size, plain_name, refuse, sha256_of
 
 DEFAULT_MAX_MODEL_BYTES = 500 * 1024 * 1024
 EXTENSIONS = (".ifc", ".ifczip")
@@ -50,44 +47,24 @@ class IfcHeader:
     sha256: str
 
 
-def _refuse(message: str) -> ApplicationError:
-    return ApplicationError(message, {"file": [message]})
-
-
 def _megabytes(size: int) -> str:
     return f"{size / 1048576:.1f}"
 
 
 def check_ifc(upload: UploadedFile | None) -> IfcHeader:
     """The header of an uploaded IFC model, or ApplicationError naming the field "file" with the reason."""
-    if upload is None:
-        raise _refuse(_("Choose a file to upload."))
-    raw_name = raw_name_of(upload)
-    if any(c in raw_name for c in ("/", "\\", "\x00")) or raw_name in (".", "..") or raw_name.startswith("."):
-        raise _refuse(_("The file name must be a plain name, without folders."))
-    name = PurePosixPath(raw_name).name.strip()
-    if not name or len(name) > 150:
-        raise _refuse(_("The file name must be between 1 and 150 characters."))
-    extension = PurePosixPath(name).suffix.lower()
+    name, extension = plain_name(upload)
+    assert upload is not None  # plain_name refused a missing one
     if extension not in EXTENSIONS:
-        raise _refuse(_("Only IFC models (.ifc or .ifczip files) are accepted."))
-    if not upload.size:
-        raise _refuse(_("The file is empty."))
+        raise refuse(_("Only IFC models (.ifc or .ifczip files) are accepted."))
     limit = max_model_bytes()
-    if upload.size > limit:
-        raise _refuse(_("The file is %(size)s MB; at most %(limit)s MB is accepted.") % {
-            "size": _megabytes(upload.size), "limit": f"{limit / 1048576:g}"})
+    check_size(upload, limit)
     upload.seek(0)
     head = _zipped_head(upload, limit) if extension == ".ifczip" else upload.read(HEAD_BYTES)
     header = read_header(head)
-    digest = hashlib.sha256()
-    upload.seek(0)
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
     return IfcHeader(schema=header["schema"], application=header["application"],
                      description=header["description"], name=name, extension=extension, size=upload.size,
-                     sha256=digest.hexdigest())
+                     sha256=sha256_of(upload))
 
 
 def zipped_member(archive: zipfile.ZipFile) -> zipfile.ZipInfo:
@@ -95,7 +72,7 @@ def zipped_member(archive: zipfile.ZipFile) -> zipfile.ZipInfo:
     members = [info for info in archive.infolist() if not info.is_dir()]
     models = [info for info in members if info.filename.lower().endswith(".ifc")]
     if len(models) != 1 or len(members) != 1:
-        raise _refuse(_("An .ifczip file must hold exactly one .ifc file; this one holds %(count)s files.")
+        raise refuse(_("An .ifczip file must hold exactly one .ifc file; this one holds %(count)s files.")
                       % {"count": len(members)})
     return models[0]
 
@@ -105,13 +82,13 @@ def _zipped_head(upload: IO[bytes], limit: int) -> bytes:
         with zipfile.ZipFile(upload) as archive:
             member = zipped_member(archive)
             if member.file_size > limit:
-                raise _refuse(_("The model inside the .ifczip file is %(size)s MB; at most %(limit)s MB is "
+                raise refuse(_("The model inside the .ifczip file is %(size)s MB; at most %(limit)s MB is "
                                 "accepted.") % {"size": _megabytes(member.file_size),
                                                 "limit": f"{limit / 1048576:g}"})
             with archive.open(member) as inner:
                 return inner.read(HEAD_BYTES)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError):
-        raise _refuse(_("The .ifczip file is not a readable zip archive.")) from None
+        raise refuse(_("The .ifczip file is not a readable zip archive.")) from None
 
 
 # ------------------------------------------------------------------------------------------------- STEP header
@@ -123,26 +100,26 @@ def read_header(head: bytes) -> dict[str, str]:
     STEP file, a damaged header, or a schema other than IFC2X3 and IFC4 (named in the message)."""
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not text.startswith(STEP_MAGIC):
-        raise _refuse(_("The file is not an IFC model: it does not start with ISO-10303-21;."))
+        raise refuse(_("The file is not an IFC model: it does not start with ISO-10303-21;."))
     damaged = _("The header of the IFC file is damaged: it must name its schema (FILE_SCHEMA) and be followed by "
                 "a DATA section.")
     start = text.find(b"HEADER;")
     end = text.find(b"ENDSEC;", start)
     if start < 0 or end < 0 or b"DATA;" not in text[end:end + 1024]:
-        raise _refuse(damaged)
+        raise refuse(damaged)
     arguments = {}
     section = text[start + len(b"HEADER;"):end]
     for match in _FUNCTION.finditer(section):
         try:
             arguments[match.group(1).upper().decode()] = _arguments(section, match.end())
         except ValueError:
-            raise _refuse(damaged) from None
+            raise refuse(damaged) from None
     schemas = arguments.get("FILE_SCHEMA") or []
     if not schemas or not isinstance(schemas[0], list) or not schemas[0]:
-        raise _refuse(damaged)
+        raise refuse(damaged)
     schema = str(schemas[0][0]).strip().upper()
     if schema not in SCHEMAS:
-        raise _refuse(_("The model is in the %(schema)s schema; only IFC2X3 and IFC4 models can be read.")
+        raise refuse(_("The model is in the %(schema)s schema; only IFC2X3 and IFC4 models can be read.")
                       % {"schema": schema[:40] or "?"})
     name = arguments.get("FILE_NAME") or []
     # FILE_NAME(name, time_stamp, (author), (organization), preprocessor_version, originating_system, authorization)

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,7 +26,7 @@ from portal.core.forms import form_add_application_error
 from portal.core.services import today
 from projects.selectors import project_for
 
-from ..models import BimElement, BimLink, BimModel, BimModelState, Project, ScheduleTask
+from ..models import BimLink, BimModel, BimModelState, Project, ScheduleTask
 from . import ifcfile, selectors, services
 from .forms import LinkForm, ModelUploadForm
 
@@ -138,7 +137,7 @@ def link_add(request, pk: int):
 @require_POST
 def link_delete(request, pk: int):
     link = policy.get_or_404(request.user, BimLink.objects.select_related("project"), pk=pk)
-    project_for(request.user, link.project_id, "manage")
+    policy.require(request.user, "change", link)
     services.link_delete(actor=request.user, link=link)
     messages.success(request, _("The link “%(name)s” was removed.") % {"name": link.name})
     return redirect(_tab_url(link.project_id, "links"))
@@ -190,8 +189,7 @@ def _quantity_rows(quantities: Any) -> list[dict[str, Any]]:
 @login_required
 def model_detail(request, pk: int):
     model = _model(request, pk)
-    counts = dict(BimElement.objects.filter(model=model).order_by().values_list("storey")
-                  .annotate(n=Count("id")).values_list("storey", "n"))
+    counts = selectors.container_counts(model)
     return render(request, "projects/bim/model.html", {
         "project": model.project, "tab": "bim", "model": model,
         "may_manage": policy.can(request.user, "manage", model.project),
