@@ -408,6 +408,21 @@ def _touch(model_id: int, **fields: Any) -> None:
     BimModel.objects.filter(pk=model_id, state=BimModelState.READING).update(heartbeat_at=timezone.now(), **fields)
 
 
+def _lock_models(model_id: int, *, all_of_project: bool = False) -> dict:
+    """In the caller's transaction: the project's row, then the model's (or all its project's models') rows, locked
+    in the order the services lock them (project, then model), so a reader and a retry or an upload never wait on
+    each other in a cycle. {pk: model}; empty when the model is gone."""
+    from projects.models import BimModel, Project
+
+    project_id = BimModel.objects.filter(pk=model_id).values_list("project_id", flat=True).first()
+    if project_id is None:
+        return {}
+    list(Project.objects.select_for_update().filter(pk=project_id).values_list("pk", flat=True))
+    models = BimModel.objects.select_for_update().filter(project_id=project_id) if all_of_project else \
+        BimModel.objects.select_for_update().filter(pk=model_id)
+    return {m.pk: m for m in models}
+
+
 def _start(model_id: int, task_id: str) -> Any:
     """Lock the model and mark it `reading`; None if it is not to be read (already read, or being read by a
     live reader)."""
@@ -415,10 +430,10 @@ def _start(model_id: int, task_id: str) -> Any:
     from django.db import transaction
     from django.utils import timezone
 
-    from projects.models import BimElement, BimModel, BimModelState
+    from projects.models import BimElement, BimModelState
 
     with transaction.atomic():
-        model = BimModel.objects.select_for_update().filter(pk=model_id).first()
+        model = _lock_models(model_id).get(model_id)
         if model is None or model.state == BimModelState.READY:
             return None
         stale = timezone.now() - datetime.timedelta(seconds=settings.BIM_READ_STALE_SECONDS)
@@ -442,10 +457,10 @@ def _fail(model_id: int, reason: str, *, retryable: bool, peak_kb: int | None = 
     from django.db import transaction
     from django.utils import timezone
 
-    from projects.models import BimElement, BimModel, BimModelState
+    from projects.models import BimElement, BimModelState
 
     with transaction.atomic():
-        model = BimModel.objects.select_for_update().filter(pk=model_id).first()
+        model = _lock_models(model_id).get(model_id)
         if model is None or model.state != BimModelState.READING:
             return
         BimElement.objects.filter(model=model).delete()
@@ -470,11 +485,11 @@ def _finish(model_id: int, workdir: Path, result: dict, seconds: float, peak_kb:
     stored = None
     try:
         with transaction.atomic():
-            project_id = BimModel.objects.filter(pk=model_id).values_list("project_id", flat=True).first()
-            models = {m.pk: m for m in BimModel.objects.select_for_update().filter(project_id=project_id)}
+            models = _lock_models(model_id, all_of_project=True)
             model = models.get(model_id)
             if model is None or model.state != BimModelState.READING:
                 return False
+            project_id = model.project_id
             BimElement.objects.filter(model=model).delete()
             rows = result["elements"]
             for start in range(0, len(rows), ELEMENT_BATCH):
@@ -649,8 +664,8 @@ def sweep_stale_readings() -> int:
                                        state=BimModelState.READING).values_list("pk", flat=True))
     for model_id in ids:
         with transaction.atomic():
-            model = BimModel.objects.select_for_update().filter(pk=model_id, state=BimModelState.READING).first()
-            if model is None or (model.heartbeat_at and model.heartbeat_at >= stale):
+            model = _lock_models(model_id).get(model_id)
+            if model is None or model.state != BimModelState.READING or (model.heartbeat_at and model.heartbeat_at >= stale):
                 continue
             _fail(model_id, failure_reason("stale", minutes=round(settings.BIM_READ_STALE_SECONDS / 60)),
                   retryable=True)
